@@ -1,0 +1,255 @@
+// One connection speaking the client protocol. The parser calls the on*
+// methods (one per operation); each hands off to the module that owns the
+// operation's rules. This file holds the connection's state, its outbound
+// path (batched per event-loop turn) and its lifecycle.
+
+import { Parser } from "../protocol/parser.ts";
+import { ParseError, ERR } from "../protocol/errors.ts";
+import type { ProtocolHandler, PubArgs } from "../protocol/handler.ts";
+import { Outbound, type Writable } from "../protocol/outbound.ts";
+import type { Account } from "../accounts/account.ts";
+import type { Subscription } from "./subscription.ts";
+import { ClosedReason } from "./closed.ts";
+import { defaultClientOpts, type ClientOpts } from "./opts.ts";
+import { processConnect } from "./connect.ts";
+import { processPub } from "./publish.ts";
+import { processSub, processUnsub, removeAllSubs } from "./subscribe.ts";
+import { processPing, processPong, startPingTimer } from "./ping.ts";
+import { scheduleFlush } from "./flush.ts";
+import type { ClientHost } from "./host.ts";
+import { utf8Text } from "../protocol/text.ts";
+
+/** What kind of peer a connection is. Leaf and route connections come later. */
+export const enum ConnKind {
+  Client = "Client",
+  Leaf = "Leafnode",
+  Route = "Router",
+}
+
+/** The socket a connection writes to and closes (TCP today, WebSocket later). */
+export interface Transport extends Writable {
+  end(): void;
+}
+
+export class Client implements ProtocolHandler {
+  readonly kind: ConnKind = ConnKind.Client;
+  readonly parser: Parser;
+  readonly out = new Outbound();
+  readonly subs = new Map<string, Subscription>();
+  opts: ClientOpts = defaultClientOpts();
+  /** Headers negotiated: the client asked and the server supports them. */
+  headers = false;
+  connectReceived = false;
+  closed = false;
+  closeReason: ClosedReason | null = null;
+
+  // Statistics (monitoring reads these).
+  readonly start = Date.now();
+  lastActivity = this.start;
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+
+  // Keepalive (see ping.ts).
+  pingsOut = 0;
+  pingTimer: ReturnType<typeof setTimeout> | null = null;
+  lastPingSent = 0;
+  rtt = 0;
+
+  /** Set while the client sits in the flush queue (see flush.ts). */
+  flushQueued = false;
+  /** When data first failed to leave (for write_deadline); 0 when not stalled. */
+  stallStart = 0;
+  private stallTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly server: ClientHost,
+    readonly cid: number,
+    private transport: Transport | null,
+    public account: Account,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    const o = server.options;
+    this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload });
+    account.clients.add(this);
+  }
+
+  /** Bytes from the socket. */
+  read(buf: Uint8Array): void {
+    if (this.closed) return;
+    this.lastActivity = Date.now();
+    try {
+      this.parser.parse(buf);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      this.server.logger.debug(`${this.label()} - Client parser ERROR: ${e.kind}`);
+      this.close(parseErrorReason(e.kind));
+    }
+  }
+
+  // --- ProtocolHandler: one method per operation ---
+
+  headersEnabled(): boolean {
+    return this.headers;
+  }
+  onConnect(arg: Uint8Array): void {
+    processConnect(this, arg);
+  }
+  onMsg(pa: PubArgs, payload: Uint8Array): void {
+    processPub(this, pa, payload);
+  }
+  onSub(arg: Uint8Array): void {
+    processSub(this, arg);
+  }
+  onUnsub(arg: Uint8Array): void {
+    processUnsub(this, arg);
+  }
+  onPing(): void {
+    processPing(this);
+  }
+  onPong(): void {
+    processPong(this);
+  }
+  onInfo(arg: Uint8Array): void {
+    // A client's INFO is parsed and ignored; bad JSON closes (reference).
+    try {
+      JSON.parse(utf8Text(arg));
+    } catch {
+      throw new ParseError("protocol_violation");
+    }
+  }
+  onErr(arg: Uint8Array): void {
+    // The reference logs a client's -ERR and closes the connection.
+    this.server.logger.error(`${this.label()} - Client Error ${utf8Text(arg)}`);
+    this.close(ClosedReason.ParseError);
+  }
+  onUnknownOp(): void {
+    this.sendErr(ERR.unknownOp);
+  }
+  onMaxControlLine(): void {
+    this.sendErr(ERR.maxControlLine);
+  }
+  onMaxPayload(): void {
+    this.sendErr(ERR.maxPayload);
+  }
+
+  // --- Outbound ---
+
+  /** Queues a protocol line (ASCII, CRLF included by the caller). */
+  sendProto(line: string): void {
+    if (this.closed) return;
+    this.out.latin1(line);
+    this.queued();
+  }
+
+  /** `-ERR '<text>'`. */
+  sendErr(text: string): void {
+    this.sendProto(`-ERR '${text}'\r\n`);
+  }
+
+  sendOK(): void {
+    this.sendProto("+OK\r\n");
+  }
+
+  /**
+   * Called after bytes were queued: enforces max_pending (a slow consumer is
+   * cut off, never allowed to grow memory) and schedules one flush this turn.
+   */
+  queued(): void {
+    if (this.out.pending > this.server.options.maxPending) {
+      this.server.logger.notice(
+        `${this.label()} - Slow Consumer Detected: MaxPending of ${this.server.options.maxPending} Exceeded`,
+      );
+      this.server.noteSlowConsumer();
+      this.close(ClosedReason.SlowConsumerPendingBytes, false);
+      return;
+    }
+    if (!this.flushQueued) scheduleFlush(this);
+  }
+
+  /** Writes what is queued. Called once per event-loop turn and on drain. */
+  flush(): void {
+    const t = this.transport;
+    if (t === null) return;
+    if (!this.out.flush(t)) {
+      this.close(ClosedReason.WriteError, false);
+      return;
+    }
+    if (this.out.pending === 0) {
+      this.clearStall();
+    } else if (this.stallStart === 0) {
+      // Short write: the rest goes on drain, within write_deadline.
+      this.stallStart = Date.now();
+      this.stallTimer = setTimeout(onWriteDeadline, this.server.options.writeDeadline, this);
+    }
+  }
+
+  private clearStall(): void {
+    this.stallStart = 0;
+    if (this.stallTimer !== null) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
+  }
+
+  // --- Lifecycle ---
+
+  /** Called once the INFO was queued; starts the keepalive. */
+  started(): void {
+    startPingTimer(this);
+  }
+
+  /**
+   * Closes the connection. Queued output (an -ERR, say) is written first
+   * unless `flushFirst` is false (slow consumer, write error).
+   */
+  close(reason: ClosedReason, flushFirst = true): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+    this.clearStall();
+    removeAllSubs(this);
+    this.account.clients.delete(this);
+    const t = this.transport;
+    this.transport = null;
+    if (t !== null) {
+      if (flushFirst) this.out.flush(t);
+      t.end();
+    }
+    this.out.clear();
+    this.server.clientClosed(this);
+  }
+
+  /** The peer went away (socket close event). */
+  socketClosed(): void {
+    this.close(ClosedReason.ClientClosed, false);
+  }
+
+  label(): string {
+    return `${this.host}:${this.port} - cid:${this.cid}`;
+  }
+}
+
+function onWriteDeadline(c: Client): void {
+  if (c.closed || c.stallStart === 0) return;
+  c.server.logger.notice(`${c.label()} - Slow Consumer Detected: WriteDeadline of ${c.server.options.writeDeadline}ms Exceeded`);
+  c.server.noteSlowConsumer();
+  c.close(ClosedReason.SlowConsumerWriteDeadline, false);
+}
+
+function parseErrorReason(kind: ParseError["kind"]): ClosedReason {
+  switch (kind) {
+    case "max_control_line":
+      return ClosedReason.MaxControlLineExceeded;
+    case "max_payload":
+      return ClosedReason.MaxPayloadExceeded;
+    case "unknown_op":
+      return ClosedReason.ParseError;
+    default:
+      return ClosedReason.ProtocolViolation;
+  }
+}

@@ -1,0 +1,28 @@
+// Outbound batching: a connection that got bytes this turn is queued once and
+// written with one socket write when the turn's synchronous work is done.
+// One shared queue and one module-level callback: no closure per message.
+
+import type { Client } from "./client.ts";
+
+const queue: Client[] = [];
+let scheduled = false;
+
+export function scheduleFlush(c: Client): void {
+  c.flushQueued = true;
+  queue.push(c);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(flushQueued);
+  }
+}
+
+function flushQueued(): void {
+  scheduled = false;
+  // Flushing can close a client, which never queues more, so the length is stable.
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    c.flushQueued = false;
+    if (!c.closed) c.flush();
+  }
+  queue.length = 0;
+}

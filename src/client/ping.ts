@@ -1,0 +1,51 @@
+// PING/PONG and the keepalive timer. Rules from the reference
+// (client.go processPingTimer): a PING goes out when the connection was idle
+// for ping_interval (or no round trip was measured yet); once more than
+// ping_max are unanswered the connection is stale and closed.
+
+import { ERR } from "../protocol/errors.ts";
+import type { Client } from "./client.ts";
+import { ClosedReason } from "./closed.ts";
+
+/** The first PING comes early (at most 2 s, with jitter) to measure the RTT. */
+const FIRST_PING_MAX = 2000;
+
+export function processPing(c: Client): void {
+  c.sendProto("PONG\r\n");
+}
+
+export function processPong(c: Client): void {
+  c.pingsOut = 0;
+  if (c.lastPingSent > 0) {
+    c.rtt = Date.now() - c.lastPingSent;
+    c.lastPingSent = 0;
+  }
+}
+
+export function startPingTimer(c: Client): void {
+  const interval = c.server.options.pingInterval;
+  let first = Math.min(interval, FIRST_PING_MAX);
+  first += Math.random() * first * 0.2;
+  c.pingTimer = setTimeout(onPingTimer, first, c);
+}
+
+function onPingTimer(c: Client): void {
+  c.pingTimer = null;
+  if (c.closed) return;
+  const interval = c.server.options.pingInterval;
+  const now = Date.now();
+  const needRTT = c.rtt === 0;
+  if (needRTT || now - c.lastActivity >= interval) {
+    if (c.pingsOut + 1 > c.server.options.pingMax) {
+      c.server.logger.debug(`${c.label()} - Stale Client Connection - Closing`);
+      c.server.noteStaleConnection();
+      c.sendErr(ERR.staleConnection);
+      c.close(ClosedReason.StaleConnection);
+      return;
+    }
+    c.pingsOut++;
+    c.lastPingSent = now;
+    c.sendProto("PING\r\n");
+  }
+  c.pingTimer = setTimeout(onPingTimer, interval, c);
+}

@@ -1,0 +1,126 @@
+// PUB/HPUB: route one message to every matching subscription of the
+// publisher's account. The hot path: no string but the subject, no object
+// per message; MSG/HMSG lines are written byte by byte into each receiver's
+// outbound buffer and the payload is copied once per receiver.
+
+import { ERR } from "../protocol/errors.ts";
+import type { PubArgs } from "../protocol/handler.ts";
+import { latin1 } from "../protocol/text.ts";
+import { isValidLiteralSubject } from "../sublist/subject.ts";
+import type { Client } from "./client.ts";
+import type { Subscription } from "./subscription.ts";
+import { removeSub } from "./subscribe.ts";
+
+const SP = 32;
+const CRLF_CR = 13;
+const CRLF_LF = 10;
+const MSG_ = new Uint8Array([77, 83, 71, SP]); // "MSG "
+const HMSG_ = new Uint8Array([72, 77, 83, 71, SP]); // "HMSG "
+
+export function processPub(c: Client, pa: PubArgs, payload: Uint8Array): void {
+  c.inMsgs++;
+  c.inBytes += pa.size;
+  const subject = latin1(pa.subject);
+  // Pedantic: a non-literal publish subject is reported, the message still flows.
+  if (c.opts.pedantic && !isValidLiteralSubject(subject)) c.sendErr(ERR.invalidPublishSubject);
+  if (c.opts.verbose) c.sendOK();
+
+  const r = c.account.sublist.match(subject);
+  const echo = c.opts.echo;
+  let delivered = 0;
+
+  const psubs = r.psubs;
+  for (let i = 0; i < psubs.length; i++) {
+    const sub = psubs[i]!;
+    if (!echo && sub.client === c) continue;
+    if (deliver(sub, pa, payload)) delivered++;
+  }
+
+  // One copy per queue group, to a member picked at random; if it cannot
+  // take it (closed, own message without echo), the next one is tried.
+  const qsubs = r.qsubs;
+  for (let g = 0; g < qsubs.length; g++) {
+    const group = qsubs[g]!;
+    const n = group.length;
+    const start = (Math.random() * n) | 0;
+    for (let k = 0; k < n; k++) {
+      const sub = group[(start + k) % n]!;
+      if (!echo && sub.client === c) continue;
+      if (deliver(sub, pa, payload)) {
+        delivered++;
+        break;
+      }
+    }
+  }
+
+  if (delivered === 0 && pa.reply !== null && c.opts.no_responders) sendNoResponders(c, pa, subject);
+}
+
+/** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
+function deliver(sub: Subscription, pa: PubArgs, payload: Uint8Array): boolean {
+  const rc = sub.client;
+  if (rc.closed) return false;
+  // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
+  if (sub.max > 0 && sub.delivered >= sub.max) {
+    removeSub(sub);
+    return false;
+  }
+  sub.delivered++;
+
+  const out = rc.out;
+  const hdr = pa.hdr;
+  let body = payload;
+  if (hdr >= 0 && rc.headers) {
+    out.bytes(HMSG_);
+  } else {
+    out.bytes(MSG_);
+    // A client without headers gets the message with the header block stripped.
+    if (hdr > 0) body = payload.subarray(hdr);
+  }
+  const subj = pa.subject;
+  out.range(subj, 0, subj.length);
+  out.byte(SP);
+  const sid = sub.sidBytes;
+  out.range(sid, 0, sid.length);
+  out.byte(SP);
+  const reply = pa.reply;
+  if (reply !== null) {
+    out.range(reply, 0, reply.length);
+    out.byte(SP);
+  }
+  if (hdr >= 0 && rc.headers) {
+    out.int(hdr);
+    out.byte(SP);
+  }
+  out.int(body.length);
+  out.byte(CRLF_CR);
+  out.byte(CRLF_LF);
+  out.bytes(body);
+  out.byte(CRLF_CR);
+  out.byte(CRLF_LF);
+  rc.outMsgs++;
+  rc.outBytes += body.length;
+
+  if (sub.max > 0 && sub.delivered >= sub.max) removeSub(sub);
+  rc.queued();
+  return true;
+}
+
+/**
+ * No responders: a request that reached nobody gets a 503 status message on
+ * the publisher's own subscription matching the reply subject, if it has one.
+ */
+function sendNoResponders(c: Client, pa: PubArgs, subject: string): void {
+  const reply = latin1(pa.reply!);
+  const r = c.account.sublist.match(reply);
+  let sub: Subscription | undefined;
+  for (const s of r.psubs) {
+    if (s.client === c) {
+      sub = s;
+      break;
+    }
+  }
+  if (sub === undefined) return;
+  const hdr = `NATS/1.0 503\r\nNats-Subject: ${subject}\r\n\r\n`;
+  c.sendProto(`HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}\r\n${hdr}\r\n`);
+}

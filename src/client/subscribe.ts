@@ -1,0 +1,68 @@
+// SUB and UNSUB. Rules from the reference (client.go processSub/processUnsub).
+
+import { ERR, ParseError } from "../protocol/errors.ts";
+import { splitArgs, parseSize } from "../protocol/parser.ts";
+import { latin1 } from "../protocol/text.ts";
+import { isValidSubject } from "../sublist/subject.ts";
+import type { Client } from "./client.ts";
+import { Subscription } from "./subscription.ts";
+
+const tokens = new Int32Array(4 * 2);
+
+/** SUB <subject> [queue] <sid> */
+export function processSub(c: Client, arg: Uint8Array): void {
+  const t = splitArgs(arg, tokens);
+  // Wrong argument count closes without an -ERR.
+  if (t !== 2 && t !== 3) throw new ParseError("protocol_violation");
+  const subject = latin1(arg.subarray(tokens[0]!, tokens[1]!));
+  const queue = t === 3 ? latin1(arg.subarray(tokens[2]!, tokens[3]!)) : null;
+  const sidAt = (t - 1) * 2;
+  const sid = latin1(arg.subarray(tokens[sidAt]!, tokens[sidAt + 1]!));
+
+  // An invalid subject is refused, the connection stays open (no +OK).
+  if (!isValidSubject(subject) || (queue !== null && !isValidSubject(queue))) {
+    c.sendErr(ERR.invalidSubject);
+    return;
+  }
+  // A duplicate sid is a no-op that still answers +OK.
+  if (!c.subs.has(sid)) {
+    const max = c.server.options.maxSubscriptions;
+    if (max > 0 && c.subs.size >= max) {
+      c.server.logger.error(`${c.label()} - Maximum Subscriptions Exceeded (max ${max})`);
+      c.sendErr(ERR.maxSubscriptions);
+      return;
+    }
+    const sub = new Subscription(c, subject, queue, sid);
+    c.subs.set(sid, sub);
+    c.account.sublist.insert(sub);
+  }
+  if (c.opts.verbose) c.sendOK();
+}
+
+/** UNSUB <sid> [max_msgs] */
+export function processUnsub(c: Client, arg: Uint8Array): void {
+  const t = splitArgs(arg, tokens);
+  if (t !== 1 && t !== 2) throw new ParseError("protocol_violation");
+  const sid = latin1(arg.subarray(tokens[0]!, tokens[1]!));
+  // An invalid max unsubscribes at once, like a plain UNSUB.
+  const max = t === 2 ? parseSize(arg, tokens[2]!, tokens[3]!) : -1;
+  const sub = c.subs.get(sid);
+  if (sub !== undefined) {
+    if (max > 0 && max > sub.delivered) sub.max = max;
+    else removeSub(sub);
+  }
+  if (c.opts.verbose) c.sendOK();
+}
+
+export function removeSub(sub: Subscription): void {
+  const c = sub.client;
+  if (c.subs.get(sub.sid) !== sub) return;
+  c.subs.delete(sub.sid);
+  c.account.sublist.remove(sub);
+}
+
+export function removeAllSubs(c: Client): void {
+  const sl = c.account.sublist;
+  for (const sub of c.subs.values()) sl.remove(sub);
+  c.subs.clear();
+}

@@ -1,0 +1,30 @@
+// Protocol error kinds and the exact -ERR texts of the reference server.
+
+export type ParseErrorKind =
+  | "unknown_op"
+  | "max_control_line"
+  | "max_payload"
+  /** Closed without an -ERR: bad argument counts, sizes, JSON. */
+  | "protocol_violation";
+
+export class ParseError extends Error {
+  constructor(readonly kind: ParseErrorKind) {
+    super(kind);
+  }
+}
+
+/** `-ERR` texts, byte for byte as nats-server sends them (case included). */
+export const ERR = {
+  unknownOp: "Unknown Protocol Operation",
+  authViolation: "Authorization Violation",
+  authTimeout: "Authentication Timeout",
+  maxPayload: "Maximum Payload Violation",
+  maxControlLine: "maximum control line exceeded",
+  maxConnections: "maximum connections exceeded",
+  maxSubscriptions: "maximum subscriptions exceeded",
+  invalidProtocol: "invalid client protocol",
+  noRespondersNeedsHeaders: "no responders requires headers support",
+  invalidSubject: "Invalid Subject",
+  invalidPublishSubject: "Invalid Publish Subject",
+  staleConnection: "Stale Connection",
+} as const;

@@ -1,0 +1,26 @@
+// Subjects, sids and queue names travel as bytes and are matched as strings.
+// Decoding one byte per char (latin1) keeps any byte sequence (UTF-8
+// included) round-trippable: the MSG we write carries the exact bytes received.
+
+const utf8 = new TextDecoder();
+
+export function latin1(b: Uint8Array): string {
+  const n = b.length;
+  if (n <= 64) {
+    let s = "";
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
+export function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
+/** JSON and -ERR text from peers are UTF-8. */
+export function utf8Text(b: Uint8Array): string {
+  return utf8.decode(b);
+}

@@ -1,0 +1,30 @@
+// The INFO line sent on accept. The shared part is built once per options
+// change; per connection only client_id and client_ip are appended. Field
+// order follows the reference (server.go Info struct).
+
+import type { Client } from "../client/client.ts";
+import type { Server } from "./server.ts";
+import { VERSION } from "./version.ts";
+
+export function buildInfoPrefix(s: Server): string {
+  const o = s.options;
+  const info: Record<string, unknown> = {
+    server_id: s.id,
+    server_name: s.name,
+    version: VERSION,
+    proto: 1,
+    go: `bun${Bun.version}`,
+    host: o.host,
+    port: s.port,
+    headers: !o.noHeaderSupport,
+    max_payload: o.maxPayload,
+  };
+  const json = JSON.stringify(info);
+  // Leave the object open so per-connection fields can follow.
+  return `INFO ${json.slice(0, -1)}`;
+}
+
+/** The reference writes `INFO {json} \r\n`, with a space before CRLF. */
+export function clientInfoLine(s: Server, c: Client): string {
+  return `${s.infoPrefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}} \r\n`;
+}

@@ -1,0 +1,86 @@
+// A raw protocol client for exact-byte tests: writes bytes, collects every
+// byte the server sends, and notices when the server closes.
+
+import type { Socket } from "bun";
+
+export class RawClient {
+  private buf = "";
+  closed = false;
+  private constructor(private sock: Socket<undefined> | null) {}
+
+  static async connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
+    let rc: RawClient | null = null;
+    const sock = await Bun.connect<undefined>({
+      hostname: host,
+      port,
+      socket: {
+        data(_s, data) {
+          rc!.buf += new TextDecoder("latin1").decode(data);
+        },
+        close() {
+          rc!.closed = true;
+        },
+        error() {
+          rc!.closed = true;
+        },
+      },
+    });
+    rc = new RawClient(sock);
+    return rc;
+  }
+
+  /** Everything received so far. */
+  get text(): string {
+    return this.buf;
+  }
+
+  write(data: string | Uint8Array): void {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    let off = 0;
+    while (off < bytes.length) {
+      const n = this.sock!.write(bytes.subarray(off));
+      if (n <= 0) throw new Error("raw write failed");
+      off += n;
+    }
+  }
+
+  /** Waits until the received text satisfies `pred` (or throws after `ms`). */
+  async waitFor(pred: string | RegExp | ((t: string) => boolean), ms = 3000): Promise<string> {
+    const test = typeof pred === "function" ? pred : (t: string) => (typeof pred === "string" ? t.includes(pred) : pred.test(t));
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (test(this.buf)) return this.buf;
+      await Bun.sleep(5);
+    }
+    throw new Error(`timed out waiting for ${String(pred)}; got ${JSON.stringify(this.buf)}`);
+  }
+
+  async waitClosed(ms = 3000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.closed && Date.now() < end) await Bun.sleep(5);
+    if (!this.closed) throw new Error(`connection not closed; got ${JSON.stringify(this.buf)}`);
+  }
+
+  /** Sends `data` then PING and returns what arrived up to the PONG (or close). */
+  async transact(data: string, ms = 2000): Promise<string> {
+    const start = this.buf.length;
+    this.write(data + "PING\r\n");
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      const seg = this.buf.slice(start);
+      if (seg.endsWith("PONG\r\n") || this.closed) return seg;
+      await Bun.sleep(5);
+    }
+    return this.buf.slice(start);
+  }
+
+  close(): void {
+    this.sock?.end();
+    this.sock = null;
+  }
+}
+
+/** Drops the INFO line (server-specific fields) from a transcript. */
+export function stripInfo(t: string): string {
+  return t.replace(/^INFO \{.*\} \r\n/gm, "INFO\r\n");
+}
