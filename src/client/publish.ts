@@ -53,7 +53,7 @@ export function processPub(c: Client, pa: PubArgs, payload: Uint8Array): void {
     }
   }
 
-  if (delivered === 0 && pa.reply !== null && c.opts.no_responders) sendNoResponders(c, pa, subject);
+  if (delivered === 0 && pa.reply !== null && c.opts.no_responders) sendNoResponders(c, pa);
 }
 
 /** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
@@ -106,11 +106,14 @@ function deliver(sub: Subscription, pa: PubArgs, payload: Uint8Array): boolean {
   return true;
 }
 
+/** The 503 status as 2.9.10 sends it (later servers add a Nats-Subject header). */
+const NO_RESPONDERS_HDR = "NATS/1.0 503\r\n\r\n";
+
 /**
  * No responders: a request that reached nobody gets a 503 status message on
  * the publisher's own subscription matching the reply subject, if it has one.
  */
-function sendNoResponders(c: Client, pa: PubArgs, subject: string): void {
+function sendNoResponders(c: Client, pa: PubArgs): void {
   const reply = latin1(pa.reply!);
   const r = c.account.sublist.match(reply);
   let sub: Subscription | undefined;
@@ -121,6 +124,6 @@ function sendNoResponders(c: Client, pa: PubArgs, subject: string): void {
     }
   }
   if (sub === undefined) return;
-  const hdr = `NATS/1.0 503\r\nNats-Subject: ${subject}\r\n\r\n`;
-  c.sendProto(`HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}\r\n${hdr}\r\n`);
+  const n = NO_RESPONDERS_HDR.length;
+  c.sendProto(`HMSG ${reply} ${sub.sid} ${n} ${n}\r\n${NO_RESPONDERS_HDR}\r\n`);
 }
