@@ -6,7 +6,7 @@ import type { Socket } from "bun";
 export class RawClient {
   private buf = "";
   closed = false;
-  private constructor(private sock: Socket<undefined> | null) {}
+  private constructor(public sock: Socket<undefined> | null) {}
 
   static async connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
     let rc: RawClient | null = null;
