@@ -3,6 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
+import type { SignalRequest } from "../config/flags.ts";
 
 const COMMANDS: Record<string, NodeJS.Signals> = {
   stop: "SIGKILL",
@@ -14,10 +15,9 @@ const COMMANDS: Record<string, NodeJS.Signals> = {
 };
 
 /** Returns the process exit code; messages go to stderr. */
-export function sendSignalCommand(spec: string, progName: string): number {
-  const eq = spec.indexOf("=");
-  const cmd = eq < 0 ? spec : spec.slice(0, eq);
-  const target = eq < 0 ? "" : spec.slice(eq + 1);
+export function sendSignalCommand(req: SignalRequest, progName: string): number {
+  const cmd = req.command;
+  const target = req.pid ?? "";
   const sig = COMMANDS[cmd];
   if (sig === undefined) return fail(progName, `unknown signal "${cmd}"`);
   let pids: number[];

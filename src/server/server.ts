@@ -15,6 +15,7 @@ import { buildInfoPrefix, clientInfoLine } from "./info.ts";
 import { removePortsFile, writePidFile, writePortsFile } from "./files.ts";
 import { lameDuckClose } from "./lameduck.ts";
 import { VERSION } from "./version.ts";
+import { diffOptions, reloadNotice } from "../config/reload.ts";
 
 interface SocketData {
   client: Client | null;
@@ -134,8 +135,19 @@ export class Server implements ClientHost {
     this.staleConnections++;
   }
 
-  /** Applies new options to a running server (after the reload diff allowed it). */
-  applyOptions(next: ServerOptions): void {
+  /**
+   * Config reload: applies `next` if every changed option may change at
+   * runtime; otherwise throws and nothing changes.
+   */
+  reload(next: ServerOptions): void {
+    const diff = diffOptions(this.options, next);
+    if (diff.error !== undefined) throw new Error(diff.error);
+    this.applyOptions(next);
+    for (const key of diff.changed) this.logger.notice(reloadNotice(key, next));
+    this.logger.notice("Reloaded server configuration");
+  }
+
+  private applyOptions(next: ServerOptions): void {
     this.options = next;
     this.logger.configure(next);
     this.infoPrefix = buildInfoPrefix(this);

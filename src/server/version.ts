@@ -1,5 +1,3 @@
 // The protocol level we implement and announce: clients gate features on the
 // INFO version, and nats-bun behaves as nats-server 2.9.10 on the wire.
 export const VERSION = "2.9.10";
-/** nats-bun's own release. */
-export const NATS_BUN_VERSION = "0.1.0";

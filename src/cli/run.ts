@@ -1,0 +1,110 @@
+// The command line: a thin layer over Server. Parses flags, loads the config
+// file, applies flags over it, runs the server and wires signals to it.
+
+import { basename } from "node:path";
+import { FlagError, parseCommandLine, applyFlagOverrides, USAGE, type CommandLine } from "../config/flags.ts";
+import { loadConfig } from "../config/options.ts";
+import { ConfigError } from "../config/errors.ts";
+import { defaultOptions, type ServerOptions } from "../config/types.ts";
+import { Logger } from "../server/logger.ts";
+import { Server } from "../server/server.ts";
+import { VERSION } from "../server/version.ts";
+import { installSignalHandlers } from "./signals.ts";
+import { sendSignalCommand } from "./signal-command.ts";
+
+/** The name errors are prefixed with (`nats-server: ...` for the reference). */
+const PROG = basename(process.execPath) === "bun" ? "nats-bun" : basename(process.execPath);
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let cmd: CommandLine;
+  try {
+    cmd = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    process.stderr.write(`${PROG}: ${e.message}\n`);
+    // Like Go's flag package: usage after a flag error, and exit 0 from usage.
+    if (e.showUsage) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    return 1;
+  }
+
+  switch (cmd.action) {
+    case "version":
+      process.stdout.write(`${PROG}: v${VERSION}\n`);
+      return 0;
+    case "help":
+    case "help_tls":
+      process.stdout.write(USAGE);
+      return 0;
+    case "signal":
+      return sendSignalCommand(cmd.signal!, PROG);
+    case "check":
+      return checkConfig(cmd);
+    case "run":
+      return runServer(cmd);
+  }
+}
+
+/** Options from the file (if any) with the command-line flags laid over them. */
+export function buildOptions(cmd: CommandLine): { options: ServerOptions; warnings: string[] } {
+  let options = defaultOptions();
+  let warnings: string[] = [];
+  if (cmd.configFile) ({ options, warnings } = loadConfig(cmd.configFile));
+  applyFlagOverrides(options, cmd);
+  return { options, warnings };
+}
+
+function checkConfig(cmd: CommandLine): number {
+  try {
+    const { options, warnings, digest } = loadConfig(cmd.configFile!);
+    applyFlagOverrides(options, cmd);
+    for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
+    process.stderr.write(`${PROG}: configuration file ${cmd.configFile} is valid (${digest})\n`);
+    return 0;
+  } catch (e) {
+    return configFailure(e);
+  }
+}
+
+function configFailure(e: unknown): number {
+  if (!(e instanceof ConfigError)) throw e;
+  process.stderr.write(`${PROG}: ${e.message}\n`);
+  return 1;
+}
+
+async function runServer(cmd: CommandLine): Promise<number> {
+  let options: ServerOptions;
+  let warnings: string[];
+  try {
+    ({ options, warnings } = buildOptions(cmd));
+  } catch (e) {
+    return configFailure(e);
+  }
+  for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
+
+  const logger = new Logger(options);
+  const server = new Server(options, logger);
+  try {
+    server.start();
+  } catch (e) {
+    logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(e as Error).message}"`);
+    return 1;
+  }
+  installSignalHandlers(server, { reload: () => reload(server, cmd) });
+  await server.closed;
+  logger.close();
+  return 0;
+}
+
+/** SIGHUP: re-read the file, re-apply the flags, apply what may change. */
+function reload(server: Server, cmd: CommandLine): void {
+  try {
+    if (!cmd.configFile) throw new Error("can only reload config when a file is provided using -c or --config");
+    server.reload(buildOptions(cmd).options);
+  } catch (e) {
+    server.logger.error(`Failed to reload server configuration: ${(e as Error).message}`);
+  }
+}
