@@ -17,7 +17,7 @@ import { processSub, processUnsub, removeAllSubs } from "./subscribe.ts";
 import { processPing, processPong, startPingTimer } from "./ping.ts";
 import { scheduleFlush } from "./flush.ts";
 import type { ClientHost } from "./host.ts";
-import { utf8Text } from "../protocol/text.ts";
+import { latin1, utf8Text } from "../protocol/text.ts";
 
 /** What kind of peer a connection is. Leaf and route connections come later. */
 export const enum ConnKind {
@@ -97,8 +97,8 @@ export class Client implements ProtocolHandler {
   onConnect(arg: Uint8Array): void {
     processConnect(this, arg);
   }
-  onMsg(pa: PubArgs, payload: Uint8Array): void {
-    processPub(this, pa, payload);
+  onMsg(pa: PubArgs): void {
+    processPub(this, pa);
   }
   onSub(arg: Uint8Array): void {
     processSub(this, arg);
@@ -134,6 +134,26 @@ export class Client implements ProtocolHandler {
   onMaxPayload(): void {
     this.sendErr(ERR.maxPayload);
   }
+
+  /**
+   * The subject bytes as a string. Publishers mostly repeat a subject, so the
+   * last one is kept and reused when the bytes are the same.
+   */
+  subjectString(buf: Uint8Array, start: number, end: number): string {
+    const last = this.lastSubjectBytes;
+    const len = end - start;
+    if (len === last.length) {
+      let k = 0;
+      while (k < len && buf[start + k] === last[k]) k++;
+      if (k === len) return this.lastSubject;
+    }
+    const bytes = buf.slice(start, end);
+    this.lastSubjectBytes = bytes;
+    this.lastSubject = latin1(bytes);
+    return this.lastSubject;
+  }
+  private lastSubjectBytes: Uint8Array = new Uint8Array(0);
+  private lastSubject = "";
 
   // --- Outbound ---
 

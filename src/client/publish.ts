@@ -12,15 +12,15 @@ import type { Subscription } from "./subscription.ts";
 import { removeSub } from "./subscribe.ts";
 
 const SP = 32;
-const CRLF_CR = 13;
-const CRLF_LF = 10;
+const CR = 13;
+const LF = 10;
 const MSG_ = new Uint8Array([77, 83, 71, SP]); // "MSG "
 const HMSG_ = new Uint8Array([72, 77, 83, 71, SP]); // "HMSG "
 
-export function processPub(c: Client, pa: PubArgs, payload: Uint8Array): void {
+export function processPub(c: Client, pa: PubArgs): void {
   c.inMsgs++;
   c.inBytes += pa.size;
-  const subject = latin1(pa.subject);
+  const subject = c.subjectString(pa.buf, pa.subjectStart, pa.subjectEnd);
   // Pedantic: a non-literal publish subject is reported, the message still flows.
   if (c.opts.pedantic && !isValidLiteralSubject(subject)) c.sendErr(ERR.invalidPublishSubject);
   if (c.opts.verbose) c.sendOK();
@@ -33,7 +33,7 @@ export function processPub(c: Client, pa: PubArgs, payload: Uint8Array): void {
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
     if (!echo && sub.client === c) continue;
-    if (deliver(sub, pa, payload)) delivered++;
+    if (deliver(sub, pa)) delivered++;
   }
 
   // One copy per queue group, to a member picked at random; if it cannot
@@ -46,18 +46,18 @@ export function processPub(c: Client, pa: PubArgs, payload: Uint8Array): void {
     for (let k = 0; k < n; k++) {
       const sub = group[(start + k) % n]!;
       if (!echo && sub.client === c) continue;
-      if (deliver(sub, pa, payload)) {
+      if (deliver(sub, pa)) {
         delivered++;
         break;
       }
     }
   }
 
-  if (delivered === 0 && pa.reply !== null && c.opts.no_responders) sendNoResponders(c, pa);
+  if (delivered === 0 && pa.replyStart >= 0 && c.opts.no_responders) sendNoResponders(c, pa);
 }
 
 /** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
-function deliver(sub: Subscription, pa: PubArgs, payload: Uint8Array): boolean {
+function deliver(sub: Subscription, pa: PubArgs): boolean {
   const rc = sub.client;
   if (rc.closed) return false;
   // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
@@ -69,37 +69,38 @@ function deliver(sub: Subscription, pa: PubArgs, payload: Uint8Array): boolean {
 
   const out = rc.out;
   const hdr = pa.hdr;
-  let body = payload;
-  if (hdr >= 0 && rc.headers) {
+  const withHeaders = hdr >= 0 && rc.headers;
+  let from = pa.dataStart;
+  const to = from + pa.size;
+  if (withHeaders) {
     out.bytes(HMSG_);
   } else {
     out.bytes(MSG_);
     // A client without headers gets the message with the header block stripped.
-    if (hdr > 0) body = payload.subarray(hdr);
+    if (hdr > 0) from += hdr;
   }
-  const subj = pa.subject;
-  out.range(subj, 0, subj.length);
+  const line = pa.buf;
+  out.range(line, pa.subjectStart, pa.subjectEnd);
   out.byte(SP);
   const sid = sub.sidBytes;
   out.range(sid, 0, sid.length);
   out.byte(SP);
-  const reply = pa.reply;
-  if (reply !== null) {
-    out.range(reply, 0, reply.length);
+  if (pa.replyStart >= 0) {
+    out.range(line, pa.replyStart, pa.replyEnd);
     out.byte(SP);
   }
-  if (hdr >= 0 && rc.headers) {
+  if (withHeaders) {
     out.int(hdr);
     out.byte(SP);
   }
-  out.int(body.length);
-  out.byte(CRLF_CR);
-  out.byte(CRLF_LF);
-  out.bytes(body);
-  out.byte(CRLF_CR);
-  out.byte(CRLF_LF);
+  out.int(to - from);
+  out.byte(CR);
+  out.byte(LF);
+  out.range(pa.data, from, to);
+  out.byte(CR);
+  out.byte(LF);
   rc.outMsgs++;
-  rc.outBytes += body.length;
+  rc.outBytes += to - from;
 
   if (sub.max > 0 && sub.delivered >= sub.max) removeSub(sub);
   rc.queued();
@@ -114,7 +115,7 @@ const NO_RESPONDERS_HDR = "NATS/1.0 503\r\n\r\n";
  * the publisher's own subscription matching the reply subject, if it has one.
  */
 function sendNoResponders(c: Client, pa: PubArgs): void {
-  const reply = latin1(pa.reply!);
+  const reply = latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
   const r = c.account.sublist.match(reply);
   let sub: Subscription | undefined;
   for (const s of r.psubs) {

@@ -1,15 +1,26 @@
 // What the parser calls. One method per protocol operation; the connection
 // (client today, leaf and route later) implements it and enforces the rules.
 
-/** Arguments of the PUB/HPUB being read. Reused for every message: the views
- * are only valid during the onMsg call. */
+/**
+ * The PUB/HPUB being delivered. One object per parser, reused for every
+ * message: fields are offsets into `buf` (the line) and `data` (the payload),
+ * so no view is created per message. Only valid during the onMsg call.
+ */
 export interface PubArgs {
-  subject: Uint8Array;
-  reply: Uint8Array | null;
+  /** Holds the subject and reply bytes. */
+  buf: Uint8Array;
+  subjectStart: number;
+  subjectEnd: number;
+  /** -1 when there is no reply subject. */
+  replyStart: number;
+  replyEnd: number;
   /** Header bytes at the start of the payload, or -1 for a plain PUB. */
   hdr: number;
   /** Total payload bytes (headers included). */
   size: number;
+  /** Holds the payload at [dataStart, dataStart + size). */
+  data: Uint8Array;
+  dataStart: number;
 }
 
 export interface ProtocolHandler {
@@ -19,7 +30,7 @@ export interface ProtocolHandler {
   headersEnabled(): boolean;
 
   onConnect(arg: Uint8Array): void;
-  onMsg(pa: PubArgs, payload: Uint8Array): void;
+  onMsg(pa: PubArgs): void;
   onSub(arg: Uint8Array): void;
   onUnsub(arg: Uint8Array): void;
   onPing(): void;

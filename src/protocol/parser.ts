@@ -1,7 +1,8 @@
 // The NATS protocol parser: one explicit byte state machine over the chunks a
-// socket hands us. Any split of the stream parses the same. Arguments and
-// payloads are views into the chunk when they fit in it; only a frame that
-// spans chunks is copied (into a reused scratch buffer), never per message.
+// socket hands us. Any split of the stream parses the same. PUB arguments and
+// payloads are handed on as offsets into the chunk when they fit in it; only
+// a frame that spans chunks is copied (into reused scratch buffers). Nothing
+// is allocated per message on the fast path.
 
 import type { ProtocolHandler, PubArgs } from "./handler.ts";
 import { ParseError } from "./errors.ts";
@@ -23,7 +24,6 @@ const enum State {
   PayloadLF,
 }
 
-/** Ops, as upper-case bytes, and whether each takes arguments. */
 const enum Op {
   None,
   Connect,
@@ -38,33 +38,59 @@ const enum Op {
   Info,
 }
 
-interface OpSpec {
-  readonly name: Uint8Array;
-  readonly op: Op;
-  /** Takes arguments after a space or tab. Otherwise the line is skipped to LF. */
-  readonly args: boolean;
-}
-
-const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
-
 /** Ops a client may send (the protocol's client side). Anything else, including
  * route/leaf ops (RS+, LMSG...) and MSG, is an unknown operation for a client. */
-const CLIENT_OPS: readonly OpSpec[] = [
-  { name: ascii("CONNECT"), op: Op.Connect, args: true },
-  { name: ascii("PUB"), op: Op.Pub, args: true },
-  { name: ascii("HPUB"), op: Op.HPub, args: true },
-  { name: ascii("SUB"), op: Op.Sub, args: true },
-  { name: ascii("UNSUB"), op: Op.Unsub, args: true },
-  { name: ascii("PING"), op: Op.Ping, args: false },
-  { name: ascii("PONG"), op: Op.Pong, args: false },
-  { name: ascii("+OK"), op: Op.Ok, args: false },
-  { name: ascii("-ERR"), op: Op.Err, args: true },
-  { name: ascii("INFO"), op: Op.Info, args: true },
+const CLIENT_OPS: readonly [string, Op][] = [
+  ["CONNECT", Op.Connect],
+  ["PUB", Op.Pub],
+  ["HPUB", Op.HPub],
+  ["SUB", Op.Sub],
+  ["UNSUB", Op.Unsub],
+  ["PING", Op.Ping],
+  ["PONG", Op.Pong],
+  ["+OK", Op.Ok],
+  ["-ERR", Op.Err],
+  ["INFO", Op.Info],
 ];
 
-const MAX_OP_LEN = 8;
+/** Ops whose line is ignored after the name (no arguments). */
+const takesArgs = (op: Op): boolean => op !== Op.Ping && op !== Op.Pong && op !== Op.Ok;
+
+/**
+ * Op names as a byte trie: next = table[node * 256 + byte], 0 = no such op.
+ * Letters are entered in both cases, so matching is one lookup per byte.
+ */
+class OpTable {
+  readonly next: Uint16Array;
+  readonly op: Uint8Array;
+  constructor(ops: readonly [string, Op][]) {
+    let nodes = 2; // 0 = dead, 1 = root
+    const total = ops.reduce((n, [name]) => n + name.length, 2);
+    this.next = new Uint16Array(total * 256);
+    this.op = new Uint8Array(total);
+    for (const [name, op] of ops) {
+      let node = 1;
+      for (const ch of name) {
+        const up = ch.charCodeAt(0);
+        const low = ch.toLowerCase().charCodeAt(0);
+        let child = this.next[node * 256 + up]!;
+        if (child === 0) {
+          child = nodes++;
+          this.next[node * 256 + up] = child;
+          this.next[node * 256 + low] = child;
+        }
+        node = child;
+      }
+      this.op[node] = op;
+    }
+  }
+}
+
+const CLIENT_TABLE = new OpTable(CLIENT_OPS);
+
 /** Size fields: decimal digits only, at most 9 of them (as the reference). */
 const MAX_SIZE_DIGITS = 9;
+const EMPTY = new Uint8Array(0);
 
 export class Parser {
   /** Limits the owner may change at any time (config reload). */
@@ -72,12 +98,11 @@ export class Parser {
   maxPayload: number;
 
   private state: State = State.OpStart;
-  private readonly ops: readonly OpSpec[] = CLIENT_OPS;
-  private readonly opBuf = new Uint8Array(MAX_OP_LEN);
-  private opLen = 0;
+  private readonly table: OpTable = CLIENT_TABLE;
+  private node = 1;
   private op: Op = Op.None;
 
-  /** Argument bytes carried over from an earlier chunk. */
+  /** Argument bytes carried over from an earlier chunk (scratch, reused). */
   private argBuf: Uint8Array = new Uint8Array(256);
   private argLen = 0;
   private argSplit = false;
@@ -86,13 +111,21 @@ export class Parser {
   /** Payload bytes carried over from an earlier chunk (scratch, reused). */
   private msgBuf: Uint8Array = new Uint8Array(1024);
   private msgLen = 0;
-  private payload: Uint8Array = EMPTY;
 
+  /** PUB arguments kept across chunks need their own bytes (argBuf is reused). */
+  private pubLine: Uint8Array = new Uint8Array(256);
+
+  private readonly tokens = new Int32Array(8 * 2);
   private readonly pa: PubArgs = {
-    subject: EMPTY,
-    reply: null,
+    buf: EMPTY,
+    subjectStart: 0,
+    subjectEnd: 0,
+    replyStart: -1,
+    replyEnd: -1,
     hdr: -1,
     size: 0,
+    data: EMPTY,
+    dataStart: 0,
   };
 
   constructor(
@@ -104,20 +137,20 @@ export class Parser {
   }
 
   /**
-   * Feeds one chunk. Handler calls happen synchronously from here; views they
-   * receive are only valid during the call. Throws ParseError on a protocol
+   * Feeds one chunk. Handler calls happen synchronously from here; what they
+   * receive is only valid during the call. Throws ParseError on a protocol
    * error (the handler has already been told what to send, if anything).
    * Stops early if the handler closes the connection (handler.closed).
    */
   parse(buf: Uint8Array): void {
     const n = buf.length;
-    let i = 0;
-    for (; i < n; i++) {
+    const next = this.table.next;
+    for (let i = 0; i < n; i++) {
       const b = buf[i]!;
       switch (this.state) {
         case State.OpStart:
           // A leading space, tab or empty line is an unknown operation.
-          this.opLen = 0;
+          this.node = 1;
           this.op = Op.None;
           this.state = State.OpName;
         // falls through
@@ -136,20 +169,17 @@ export class Parser {
           }
           if (this.op === Op.Connect || this.op === Op.Info) {
             // "CONNECT{...}": the reference takes the argument without a space.
-            this.state = State.Arg;
-            this.argStart = i;
-            this.argSplit = false;
-            this.argLen = 0;
+            this.startArg(i);
             break;
           }
-          if (this.opLen === MAX_OP_LEN) throw this.unknownOp();
-          this.opBuf[this.opLen++] = b >= 97 && b <= 122 ? b - 32 : b;
-          const spec = this.prefixMatch();
-          if (spec === null) throw this.unknownOp();
-          if (spec !== undefined) {
-            this.op = spec.op;
+          const node = next[this.node * 256 + b]!;
+          if (node === 0) throw this.unknownOp();
+          this.node = node;
+          const op: Op = this.table.op[node]!;
+          if (op !== Op.None) {
+            this.op = op;
             // PING, PONG, +OK: the rest of the line is ignored.
-            if (!spec.args) this.state = State.OpSkipToLF;
+            if (!takesArgs(op)) this.state = State.OpSkipToLF;
           }
           break;
         }
@@ -158,52 +188,48 @@ export class Parser {
           break;
         case State.ArgSkipWS:
           if (b === SPACE || b === TAB) break;
-          this.state = State.Arg;
-          this.argStart = i;
-          this.argSplit = false;
-          this.argLen = 0;
+          this.startArg(i);
         // falls through
         case State.Arg: {
-          if (b !== LF) break;
-          let arg: Uint8Array;
+          // Find the LF without going through the switch for every byte.
+          let j = i;
+          while (j < n && buf[j] !== LF) j++;
+          if (j === n) {
+            i = n - 1;
+            break;
+          }
+          i = j;
+          let line: Uint8Array;
+          let start: number;
+          let end: number;
           if (this.argSplit) {
             this.appendArg(buf, 0, i);
-            arg = this.argBuf.subarray(0, this.argLen);
+            line = this.argBuf;
+            start = 0;
+            end = this.argLen;
           } else {
-            arg = buf.subarray(this.argStart, i);
+            line = buf;
+            start = this.argStart;
+            end = i;
           }
-          let end = arg.length;
-          if (end > 0 && arg[end - 1] === CR) end--;
-          arg = arg.subarray(0, end);
+          if (end > start && line[end - 1] === CR) end--;
           this.argSplit = false;
-          if (arg.length > this.maxControlLine) throw this.controlLineExceeded();
-          this.dispatchArg(arg);
+          if (end - start > this.maxControlLine) throw this.controlLineExceeded();
+          this.dispatchArg(line, start, end);
           if (this.handler.closed) return;
-          if (this.state === State.Payload) {
-            const need = this.pa.size;
-            if (i + 1 + need <= n) {
-              // Fast path: the whole payload is in this chunk, take a view.
-              this.payload = buf.subarray(i + 1, i + 1 + need);
-              i += need;
-              this.state = State.PayloadCR;
-            } else {
-              // Split frame: gather it in the scratch buffer.
-              if (this.msgBuf.length < need) this.msgBuf = new Uint8Array(Math.max(need, this.msgBuf.length * 2));
-              this.msgLen = 0;
-            }
-          }
+          if (this.state === State.Payload) i = this.startPayload(buf, i + 1) - 1;
           break;
         }
         case State.Payload: {
-          // Only reached when the payload spans chunks: copy what is here.
+          // Only reached when the payload spans chunks: gather it.
           const need = this.pa.size - this.msgLen;
-          const avail = n - i;
-          const take = avail < need ? avail : need;
+          const take = n - i < need ? n - i : need;
           this.msgBuf.set(buf.subarray(i, i + take), this.msgLen);
           this.msgLen += take;
           i += take - 1;
           if (this.msgLen === this.pa.size) {
-            this.payload = this.msgBuf.subarray(0, this.msgLen);
+            this.pa.data = this.msgBuf;
+            this.pa.dataStart = 0;
             this.state = State.PayloadCR;
           }
           break;
@@ -216,8 +242,7 @@ export class Parser {
           if (b !== LF) throw this.unknownOp();
           this.state = State.OpStart;
           // Delivered only once the frame is complete and well formed.
-          this.handler.onMsg(this.pa, this.payload);
-          this.payload = EMPTY;
+          this.handler.onMsg(this.pa);
           if (this.handler.closed) return;
           break;
       }
@@ -232,33 +257,67 @@ export class Parser {
       }
       // Catch over-long lines before the LF arrives (memory exhaustion).
       if (this.argLen > this.maxControlLine) throw this.controlLineExceeded();
+    } else if (this.state === State.Payload || this.state === State.PayloadCR || this.state === State.PayloadLF) {
+      this.keepPubLine();
     }
   }
 
-  /** The op collected so far: the spec if complete, undefined if a proper prefix, null if none. */
-  private prefixMatch(): OpSpec | undefined | null {
-    let prefix = false;
-    for (const spec of this.ops) {
-      const name = spec.name;
-      if (name.length < this.opLen) continue;
-      let k = 0;
-      while (k < this.opLen && name[k] === this.opBuf[k]) k++;
-      if (k !== this.opLen) continue;
-      if (name.length === this.opLen) return spec;
-      prefix = true;
+  private startArg(i: number): void {
+    this.state = State.Arg;
+    this.argStart = i;
+    this.argSplit = false;
+    this.argLen = 0;
+  }
+
+  /**
+   * Arguments are read; the payload starts at `at`. Takes it in place when the
+   * whole of it is in this chunk. Returns where parsing continues.
+   */
+  private startPayload(buf: Uint8Array, at: number): number {
+    const size = this.pa.size;
+    if (at + size <= buf.length) {
+      this.pa.data = buf;
+      this.pa.dataStart = at;
+      this.state = State.PayloadCR;
+      return at + size;
     }
-    return prefix ? undefined : null;
+    if (this.msgBuf.length < size) this.msgBuf = new Uint8Array(Math.max(size, this.msgBuf.length * 2));
+    this.msgLen = 0;
+    return at;
+  }
+
+  /** The frame continues in the next chunk: its subject/reply must outlive this one. */
+  private keepPubLine(): void {
+    const pa = this.pa;
+    if (pa.buf === this.pubLine) return;
+    const from = pa.subjectStart;
+    const to = pa.replyStart >= 0 ? pa.replyEnd : pa.subjectEnd;
+    if (this.pubLine.length < to - from) this.pubLine = new Uint8Array(to - from);
+    this.pubLine.set(pa.buf.subarray(from, to));
+    pa.buf = this.pubLine;
+    pa.subjectStart -= from;
+    pa.subjectEnd -= from;
+    if (pa.replyStart >= 0) {
+      pa.replyStart -= from;
+      pa.replyEnd -= from;
+    }
+    if (this.state !== State.Payload) {
+      // The payload itself was complete in the old chunk; keep it too.
+      if (this.msgBuf.length < pa.size) this.msgBuf = new Uint8Array(pa.size);
+      this.msgBuf.set(pa.data.subarray(pa.dataStart, pa.dataStart + pa.size));
+      pa.data = this.msgBuf;
+      pa.dataStart = 0;
+    }
   }
 
   /** An op name ended at a separator: it must be complete, and take args iff a space follows. */
   private endOpName(spaceFollows: boolean): void {
-    const spec = this.opLen === 0 ? null : this.prefixMatch();
-    if (!spec || spec.args !== spaceFollows) {
+    const op = this.op;
+    if (op === Op.None || takesArgs(op) !== spaceFollows) {
       // "CONNECT\r\n" and "INFO\r\n" close silently (empty JSON); "PUB\r\n" is unknown.
-      if (spec && (spec.op === Op.Connect || spec.op === Op.Info)) throw new ParseError("protocol_violation");
+      if (op === Op.Connect || op === Op.Info) throw new ParseError("protocol_violation");
       throw this.unknownOp();
     }
-    this.op = spec.op;
   }
 
   private dispatchNoArg(): void {
@@ -270,23 +329,24 @@ export class Parser {
       case Op.Pong:
         this.handler.onPong();
         break;
-      case Op.Ok:
-        break;
     }
   }
 
-  private dispatchArg(arg: Uint8Array): void {
+  private dispatchArg(line: Uint8Array, start: number, end: number): void {
     this.state = State.OpStart;
+    switch (this.op) {
+      case Op.Pub:
+        this.pubArgs(line, start, end, false);
+        return;
+      case Op.HPub:
+        if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation");
+        this.pubArgs(line, start, end, true);
+        return;
+    }
+    const arg = line.subarray(start, end);
     switch (this.op) {
       case Op.Connect:
         this.handler.onConnect(arg);
-        break;
-      case Op.Pub:
-        this.pubArgs(arg, false);
-        break;
-      case Op.HPub:
-        if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation");
-        this.pubArgs(arg, true);
         break;
       case Op.Sub:
         this.handler.onSub(arg);
@@ -304,19 +364,26 @@ export class Parser {
   }
 
   /** PUB <subject> [reply] <size> / HPUB <subject> [reply] <hdr> <total>. */
-  private pubArgs(arg: Uint8Array, headers: boolean): void {
-    const t = splitArgs(arg, this.tokens);
+  private pubArgs(line: Uint8Array, start: number, end: number, headers: boolean): void {
+    const tok = this.tokens;
+    const t = splitArgsRange(line, start, end, tok);
     const pa = this.pa;
     const sizes = headers ? 2 : 1;
     if (t !== sizes + 1 && t !== sizes + 2) throw new ParseError("protocol_violation");
-    const tok = this.tokens;
-    pa.subject = arg.subarray(tok[0]!, tok[1]!);
-    pa.reply = t === sizes + 2 ? arg.subarray(tok[2]!, tok[3]!) : null;
+    pa.buf = line;
+    pa.subjectStart = tok[0]!;
+    pa.subjectEnd = tok[1]!;
+    if (t === sizes + 2) {
+      pa.replyStart = tok[2]!;
+      pa.replyEnd = tok[3]!;
+    } else {
+      pa.replyStart = pa.replyEnd = -1;
+    }
     const last = (t - 1) * 2;
-    const size = parseSize(arg, tok[last]!, tok[last + 1]!);
+    const size = parseSize(line, tok[last]!, tok[last + 1]!);
     if (size < 0) throw new ParseError("protocol_violation");
     if (headers) {
-      const hdr = parseSize(arg, tok[last - 2]!, tok[last - 1]!);
+      const hdr = parseSize(line, tok[last - 2]!, tok[last - 1]!);
       if (hdr < 0 || hdr > size) throw new ParseError("protocol_violation");
       pa.hdr = hdr;
     } else {
@@ -329,8 +396,6 @@ export class Parser {
     }
     this.state = State.Payload;
   }
-
-  private readonly tokens = new Int32Array(8 * 2);
 
   private appendArg(buf: Uint8Array, from: number, to: number): void {
     const len = to - from;
@@ -354,38 +419,40 @@ export class Parser {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 /**
- * Splits space/tab separated arguments into [start, end) pairs in `out`.
- * Returns the count, or -1 past the capacity of `out`.
+ * Splits space/tab separated arguments of `buf[start, end)` into absolute
+ * [start, end) pairs in `out`. Returns the count, or -1 past the capacity of `out`.
  */
-export function splitArgs(arg: Uint8Array, out: Int32Array): number {
+export function splitArgsRange(buf: Uint8Array, start: number, end: number, out: Int32Array): number {
   const cap = out.length >> 1;
   let count = 0;
-  let start = -1;
-  const n = arg.length;
-  for (let i = 0; i < n; i++) {
-    const b = arg[i]!;
+  let from = -1;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
     if (b === SPACE || b === TAB) {
-      if (start >= 0) {
+      if (from >= 0) {
         if (count === cap) return -1;
-        out[count * 2] = start;
+        out[count * 2] = from;
         out[count * 2 + 1] = i;
         count++;
-        start = -1;
+        from = -1;
       }
-    } else if (start < 0) {
-      start = i;
+    } else if (from < 0) {
+      from = i;
     }
   }
-  if (start >= 0) {
+  if (from >= 0) {
     if (count === cap) return -1;
-    out[count * 2] = start;
-    out[count * 2 + 1] = n;
+    out[count * 2] = from;
+    out[count * 2 + 1] = end;
     count++;
   }
   return count;
+}
+
+/** splitArgsRange over a whole argument view. */
+export function splitArgs(arg: Uint8Array, out: Int32Array): number {
+  return splitArgsRange(arg, 0, arg.length, out);
 }
 
 /** Decimal size field: digits only, at most 9; -1 when invalid. */

@@ -56,8 +56,10 @@ describe("lexer tokens", () => {
     ]);
   });
 
-  test("include with a separator is an ordinary key", () => {
-    expect(kinds("include = 1")).toEqual(["key:include", "integer:1", "eof:"]);
+  test("include directly followed by a separator is an ordinary key", () => {
+    expect(kinds("include: 1")).toEqual(["key:include", "integer:1", "eof:"]);
+    // With a space, nats-server reads a keyword: this includes a file named "=".
+    expect(lex("include = x").next().value).toMatchObject({ kind: "include", text: "=" });
   });
 
   test("columns: 0-based on line 1, 1-based after (nats-server quirk)", () => {
@@ -103,7 +105,7 @@ describe("lexer errors (nats-server wording)", () => {
     ["include [x]", "Expected include value but found start of an array", 1],
     ["include {x}", "Expected include value but found start of a map", 1],
     ["include 5.conf", "Expected include value but found start of a number", 1],
-    ["include \n", "Expected include value but found new line", 1],
+    ["include \n", "Expected include value but found new line", 2],
     ["include 'x", "Unexpected EOF in quoted include", 1],
     ['include "x', "Unexpected EOF in double quoted include", 1],
   ];
