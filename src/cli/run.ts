@@ -62,6 +62,9 @@ function checkConfig(cmd: CommandLine): number {
     const { options, warnings, digest } = loadConfig(cmd.configFile!);
     applyFlagOverrides(options, cmd);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
+    // Like the reference, -t fails on warnings about a field (file:line:col),
+    // not on the note that a file is empty.
+    if (warnings.some((w) => /:\d+:\d+: /.test(w))) return 1;
     process.stderr.write(`${PROG}: configuration file ${cmd.configFile} is valid (${digest})\n`);
     return 0;
   } catch (e) {

@@ -17,6 +17,8 @@ import { lameDuckClose } from "./lameduck.ts";
 import { VERSION } from "./version.ts";
 import { diffOptions, reloadNotice } from "../config/reload.ts";
 
+const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
+
 interface SocketData {
   client: Client | null;
 }
@@ -78,6 +80,9 @@ export class Server implements ClientHost {
     log.notice(`  Name:     ${this.name}`);
     log.notice(`  ID:       ${this.id}`);
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
+    if (o.maxPayload > MAX_PAYLOAD_WARN) {
+      log.warn("Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance");
+    }
     if (o.pidFile) writePidFile(o.pidFile);
 
     this.listener = Bun.listen<SocketData>({

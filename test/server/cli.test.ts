@@ -87,6 +87,25 @@ describe("command line", () => {
     expect(s.port).not.toBe(4999); // -p -1 beat the file's port
   });
 
+  test("include, $VARS from blocks and the environment, units", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "limits.conf"), "max_payload: $PAYLOAD\n");
+    writeFileSync(join(dir, "s.conf"), 'NAME: "edge-7"\nserver_name: $NAME\ninclude ./limits.conf\n');
+    const s = await start(["-c", join(dir, "s.conf")], { env: { PAYLOAD: "64KB" } });
+    const i = await info(s.port);
+    expect(i.server_name).toBe("edge-7");
+    expect(i.max_payload).toBe(65536);
+  });
+
+  test("a .toml config file", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "s.toml"), 'server_name = "tomled"\nmax_payload = 4096\n');
+    const s = await start(["-c", join(dir, "s.toml")]);
+    const i = await info(s.port);
+    expect(i.server_name).toBe("tomled");
+    expect(i.max_payload).toBe(4096);
+  });
+
   test("log lines have the reference form", async () => {
     const s = await start([]);
     expect(s.log()).toMatch(/^\[\d+\] \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} \[INF\] Starting nats-server$/m);
