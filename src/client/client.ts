@@ -73,6 +73,7 @@ export class Client implements ProtocolHandler {
   ) {
     const o = server.options;
     this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload });
+    this.trace = o.trace;
     account.clients.add(this);
   }
 
@@ -95,21 +96,27 @@ export class Client implements ProtocolHandler {
     return this.headers;
   }
   onConnect(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("CONNECT", utf8Text(arg));
     processConnect(this, arg);
   }
   onMsg(pa: PubArgs): void {
+    if (this.trace) traceMsg(this, pa);
     processPub(this, pa);
   }
   onSub(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("SUB", latin1(arg));
     processSub(this, arg);
   }
   onUnsub(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("UNSUB", latin1(arg));
     processUnsub(this, arg);
   }
   onPing(): void {
+    if (this.trace) this.traceIn("PING", "");
     processPing(this);
   }
   onPong(): void {
+    if (this.trace) this.traceIn("PONG", "");
     processPong(this);
   }
   onInfo(arg: Uint8Array): void {
@@ -155,11 +162,24 @@ export class Client implements ProtocolHandler {
   private lastSubjectBytes: Uint8Array = new Uint8Array(0);
   private lastSubject = "";
 
+  // --- Tracing (-V): the reference's `<<-` / `->>` lines ---
+
+  /** Protocol tracing on (trace option); checked once per operation. */
+  trace = false;
+
+  traceIn(op: string, arg: string): void {
+    this.server.logger.trace(`${this.label()} - <<- [${arg === "" ? op : `${op} ${arg}`}]`);
+  }
+  traceOut(line: string): void {
+    this.server.logger.trace(`${this.label()} - ->> [${line}]`);
+  }
+
   // --- Outbound ---
 
   /** Queues a protocol line (ASCII, CRLF included by the caller). */
   sendProto(line: string): void {
     if (this.closed) return;
+    if (this.trace) this.traceOut(line.slice(0, line.indexOf("\r\n")));
     this.out.latin1(line);
     this.queued();
   }
@@ -252,6 +272,14 @@ export class Client implements ProtocolHandler {
   label(): string {
     return `${this.host}:${this.port} - cid:${this.cid}`;
   }
+}
+
+function traceMsg(c: Client, pa: PubArgs): void {
+  const line = latin1(pa.buf.subarray(pa.subjectStart, pa.replyStart >= 0 ? pa.replyEnd : pa.subjectEnd));
+  const sizes = pa.hdr >= 0 ? `${pa.hdr} ${pa.size}` : `${pa.size}`;
+  c.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", `${line} ${sizes}`);
+  const payload = utf8Text(pa.data.subarray(pa.dataStart, pa.dataStart + pa.size));
+  c.server.logger.trace(`${c.label()} - <<- MSG_PAYLOAD: [${JSON.stringify(payload).slice(1, -1)}]`);
 }
 
 function onWriteDeadline(c: Client): void {

@@ -101,6 +101,7 @@ function deliver(sub: Subscription, pa: PubArgs): boolean {
   out.byte(LF);
   rc.outMsgs++;
   rc.outBytes += to - from;
+  if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "MSG"} ${latin1(line.subarray(pa.subjectStart, pa.subjectEnd))} ${sub.sid} ${to - from}`);
 
   if (sub.max > 0 && sub.delivered >= sub.max) removeSub(sub);
   rc.queued();

@@ -159,6 +159,7 @@ export class Server implements ClientHost {
     for (const c of this.clients.values()) {
       c.parser.maxControlLine = next.maxControlLine;
       c.parser.maxPayload = next.maxPayload;
+      c.trace = next.trace;
     }
     if (next.pidFile) writePidFile(next.pidFile);
     if (next.portsFileDir) writePortsFile(next.portsFileDir, next.host, this.port);

@@ -112,6 +112,18 @@ describe("command line", () => {
     expect(s.log()).toContain("Server is ready");
   });
 
+  test("-DV logs debug lines and protocol traces", async () => {
+    const s = await start(["-DV"]);
+    const c = await RawClient.connect(s.port);
+    await c.transact('CONNECT {"verbose":false}\r\nSUB foo 1\r\nPUB foo 2\r\nhi\r\n');
+    await s.waitLog("->> [PONG]");
+    expect(s.log()).toContain("[DBG] ");
+    expect(s.log()).toContain("<<- [SUB foo 1]");
+    expect(s.log()).toContain("<<- [PUB foo 2]");
+    expect(s.log()).toContain("->> [MSG foo 1 2]");
+    c.close();
+  });
+
   test("pid file and ports file", async () => {
     const dir = tmp();
     const s = await start(["-P", join(dir, "srv.pid"), "--ports_file_dir", dir]);
