@@ -92,6 +92,25 @@ describe("limits", () => {
     expect(await pub.transact("")).toBe("PONG\r\n");
   });
 
+  test("slow consumer over write_deadline is cut off", async () => {
+    const s = serve({ writeDeadline: 200 });
+    const slow = await connect(s);
+    slow.write('CONNECT {"verbose":false}\r\nSUB big 1\r\nPING\r\n');
+    await slow.waitFor("PONG");
+    slow.sock!.pause();
+    const pub = await connect(s);
+    const payload = "x".repeat(64 * 1024);
+    // About 16 MB: far more than the socket buffers hold, far less than max_pending.
+    for (let i = 0; i < 256 && s.slowConsumers === 0; i++) {
+      pub.write(`PUB big ${payload.length}\r\n${payload}\r\n`);
+      if (i % 16 === 0) await Bun.sleep(1);
+    }
+    const deadline = Date.now() + 5000;
+    while (s.slowConsumers === 0 && Date.now() < deadline) await Bun.sleep(10);
+    expect(s.slowConsumers).toBe(1);
+    expect(await pub.transact("")).toBe("PONG\r\n");
+  });
+
   test("stale connection after ping_max unanswered PINGs", async () => {
     const s = serve({ pingInterval: 100, pingMax: 2 });
     const c = await connect(s);
