@@ -9,7 +9,7 @@ import { Logger } from "../src/server/logger.ts";
 
 const logger = new Logger({ debug: false, trace: false, logtime: false, logtimeUTC: false, logFile: "/dev/null" });
 const server = new Server({}, logger);
-const sink: Transport = { write: (d) => d.length, end: () => {} };
+const sink: Transport = { write: (d) => d.length, end: () => {}, pause: () => {}, resume: () => {} };
 
 function client(): Client {
   return new Client(server, 1, sink, server.globalAccount, "127.0.0.1", 1);

@@ -29,7 +29,19 @@ export const enum ConnKind {
 /** The socket a connection writes to and closes (TCP today, WebSocket later). */
 export interface Transport extends Writable {
   end(): void;
+  /** Stop and restart reading (fast-producer backpressure). */
+  pause(): void;
+  resume(): void;
 }
+
+/**
+ * Fast-producer backpressure: a receiver whose backlog passes this makes the
+ * publisher stop reading until it drains below half of it (or for at most
+ * STALL_MAX_MS). The producer's kernel buffers then push back on it, so memory
+ * stays bounded without cutting off a receiver that is merely behind.
+ */
+const STALL_BYTES_MAX = 4 * 1024 * 1024;
+const STALL_MAX_MS = 1000;
 
 export class Client implements ProtocolHandler {
   readonly kind: ConnKind = ConnKind.Client;
@@ -56,6 +68,12 @@ export class Client implements ProtocolHandler {
   pingTimer: ReturnType<typeof setTimeout> | null = null;
   lastPingSent = 0;
   rtt = 0;
+
+  /** Reading is paused until a slow receiver catches up. */
+  stalled = false;
+  private stallResume: ReturnType<typeof setTimeout> | null = null;
+  /** Publishers paused on this connection's backlog. */
+  private waiters: Client[] | null = null;
 
   /** Set while the client sits in the flush queue (see flush.ts). */
   flushQueued = false;
@@ -217,6 +235,7 @@ export class Client implements ProtocolHandler {
       this.close(ClosedReason.WriteError, false);
       return;
     }
+    if (this.waiters !== null && this.out.pending < this.stallBytes() / 2) this.releaseWaiters();
     if (this.out.pending === 0) {
       this.clearStall();
     } else if (this.stallStart === 0) {
@@ -224,6 +243,34 @@ export class Client implements ProtocolHandler {
       this.stallStart = Date.now();
       this.stallTimer = setTimeout(onWriteDeadline, this.server.options.writeDeadline, this);
     }
+  }
+
+  /** Backlog at which publishers to this connection are paused. */
+  stallBytes(): number {
+    return Math.min(this.server.options.maxPending / 2, STALL_BYTES_MAX);
+  }
+
+  /** Pauses this publisher until `receiver` has drained its backlog. */
+  stallOn(receiver: Client): void {
+    if (this.stalled || receiver === this || this.transport === null) return;
+    this.stalled = true;
+    this.transport.pause();
+    (receiver.waiters ??= []).push(this);
+    this.stallResume = setTimeout(endStall, STALL_MAX_MS, this);
+  }
+
+  endStall(): void {
+    if (!this.stalled) return;
+    this.stalled = false;
+    if (this.stallResume !== null) clearTimeout(this.stallResume);
+    this.stallResume = null;
+    this.transport?.resume();
+  }
+
+  private releaseWaiters(): void {
+    const w = this.waiters!;
+    this.waiters = null;
+    for (const c of w) c.endStall();
   }
 
   private clearStall(): void {
@@ -252,6 +299,8 @@ export class Client implements ProtocolHandler {
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     this.pingTimer = null;
     this.clearStall();
+    if (this.stallResume !== null) clearTimeout(this.stallResume);
+    if (this.waiters !== null) this.releaseWaiters();
     removeAllSubs(this);
     this.account.clients.delete(this);
     const t = this.transport;
@@ -280,6 +329,10 @@ function traceMsg(c: Client, pa: PubArgs): void {
   c.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", `${line} ${sizes}`);
   const payload = utf8Text(pa.data.subarray(pa.dataStart, pa.dataStart + pa.size));
   c.server.logger.trace(`${c.label()} - <<- MSG_PAYLOAD: [${JSON.stringify(payload).slice(1, -1)}]`);
+}
+
+function endStall(c: Client): void {
+  c.endStall();
 }
 
 function onWriteDeadline(c: Client): void {

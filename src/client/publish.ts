@@ -33,7 +33,7 @@ export function processPub(c: Client, pa: PubArgs): void {
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
     if (!echo && sub.client === c) continue;
-    if (deliver(sub, pa)) delivered++;
+    if (deliver(c, sub, pa)) delivered++;
   }
 
   // One copy per queue group, to a member picked at random; if it cannot
@@ -46,7 +46,7 @@ export function processPub(c: Client, pa: PubArgs): void {
     for (let k = 0; k < n; k++) {
       const sub = group[(start + k) % n]!;
       if (!echo && sub.client === c) continue;
-      if (deliver(sub, pa)) {
+      if (deliver(c, sub, pa)) {
         delivered++;
         break;
       }
@@ -57,7 +57,7 @@ export function processPub(c: Client, pa: PubArgs): void {
 }
 
 /** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
-function deliver(sub: Subscription, pa: PubArgs): boolean {
+function deliver(c: Client, sub: Subscription, pa: PubArgs): boolean {
   const rc = sub.client;
   if (rc.closed) return false;
   // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
@@ -105,6 +105,7 @@ function deliver(sub: Subscription, pa: PubArgs): boolean {
 
   if (sub.max > 0 && sub.delivered >= sub.max) removeSub(sub);
   rc.queued();
+  if (rc.out.pending > rc.stallBytes()) c.stallOn(rc);
   return true;
 }
 

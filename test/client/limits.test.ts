@@ -79,10 +79,13 @@ describe("limits", () => {
     const fast = await connect(s);
     await fast.transact('CONNECT {"verbose":false}\r\nSUB other 1\r\n');
     const pub = await connect(s);
+    await pub.transact('CONNECT {"verbose":false}\r\n');
     const payload = "x".repeat(32 * 1024);
+    // The publisher is paused while the receiver is behind (backpressure), and
+    // resumes after a while: the receiver is cut off once past max_pending.
     for (let i = 0; i < 400 && s.clients.size === 3; i++) {
-      pub.write(`PUB big ${payload.length}\r\n${payload}\r\n`);
-      await Bun.sleep(1);
+      if (pub.backlog < 1024 * 1024) pub.write(`PUB big ${payload.length}\r\n${payload}\r\n`);
+      await Bun.sleep(5);
     }
     const deadline = Date.now() + 5000;
     while (s.slowConsumers === 0 && Date.now() < deadline) await Bun.sleep(10);
@@ -92,6 +95,34 @@ describe("limits", () => {
     expect(await pub.transact("")).toBe("PONG\r\n");
   });
 
+  test("a receiver that is behind pauses the publisher: nothing is lost, nobody is cut off", async () => {
+    const s = serve({ maxPending: 2 * 1024 * 1024 });
+    const sub = await connect(s);
+    await sub.transact('CONNECT {"verbose":false}\r\nSUB flow 1\r\n');
+    const pub = await connect(s);
+    await pub.transact('CONNECT {"verbose":false}\r\n');
+    const payload = "y".repeat(16 * 1024);
+    const n = 1500; // ~24 MB through a 2 MB max_pending
+    let sent = 0;
+    let paused = false;
+    const deadline = Date.now() + 20000;
+    const count = () => sub.text.split("MSG flow 1 ").length - 1;
+    while (count() < n && Date.now() < deadline) {
+      while (sent < n && pub.backlog < 256 * 1024) {
+        pub.write(`PUB flow ${payload.length}\r\n${payload}\r\n`);
+        sent++;
+      }
+      // The receiver reads in bursts, like a busy client.
+      paused = !paused;
+      if (paused) sub.sock!.pause();
+      else sub.sock!.resume();
+      await Bun.sleep(paused ? 30 : 10);
+    }
+    sub.sock!.resume();
+    expect(count()).toBe(n);
+    expect(s.slowConsumers).toBe(0);
+  });
+
   test("slow consumer over write_deadline is cut off", async () => {
     const s = serve({ writeDeadline: 200 });
     const slow = await connect(s);
@@ -99,10 +130,11 @@ describe("limits", () => {
     await slow.waitFor("PONG");
     slow.sock!.pause();
     const pub = await connect(s);
+    await pub.transact('CONNECT {"verbose":false}\r\n');
     const payload = "x".repeat(64 * 1024);
     // About 16 MB: far more than the socket buffers hold, far less than max_pending.
     for (let i = 0; i < 256 && s.slowConsumers === 0; i++) {
-      pub.write(`PUB big ${payload.length}\r\n${payload}\r\n`);
+      if (pub.backlog < 1024 * 1024) pub.write(`PUB big ${payload.length}\r\n${payload}\r\n`);
       if (i % 16 === 0) await Bun.sleep(1);
     }
     const deadline = Date.now() + 5000;

@@ -17,6 +17,9 @@ export class RawClient {
         data(_s, data) {
           rc!.buf += new TextDecoder("latin1").decode(data);
         },
+        drain() {
+          rc!.flushPending();
+        },
         close() {
           rc!.closed = true;
         },
@@ -34,13 +37,31 @@ export class RawClient {
     return this.buf;
   }
 
+  /** Bytes the socket did not take yet (the server is pushing back). */
+  private pending: Uint8Array[] = [];
+
+  /** Writes now, or queues behind earlier bytes until the socket drains. */
   write(data: string | Uint8Array): void {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    let off = 0;
-    while (off < bytes.length) {
-      const n = this.sock!.write(bytes.subarray(off));
-      if (n <= 0) throw new Error("raw write failed");
-      off += n;
+    if (this.closed || this.sock === null) throw new Error("raw write on a closed connection");
+    this.pending.push(bytes);
+    this.flushPending();
+  }
+
+  get backlog(): number {
+    return this.pending.reduce((n, b) => n + b.length, 0);
+  }
+
+  flushPending(): void {
+    while (this.pending.length > 0 && this.sock !== null) {
+      const head = this.pending[0]!;
+      const n = this.sock.write(head);
+      if (n < 0) throw new Error("raw write failed");
+      if (n < head.length) {
+        this.pending[0] = head.subarray(n);
+        return;
+      }
+      this.pending.shift();
     }
   }
 
