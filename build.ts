@@ -4,9 +4,19 @@
 // directory it is started in, so autoloading is off.
 
 import { mkdirSync } from "node:fs";
+import { buildNative } from "./native/build.ts";
 
 const root = import.meta.dir;
 mkdirSync(`${root}/dist`, { recursive: true });
+
+// The native subject trie (native/sublist.c -> native/build/), embedded in the
+// binary through native/build/embed.ts. NATS_BUN_NATIVE=off skips it.
+try {
+  buildNative();
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
 
 const proc = Bun.spawnSync(
   [

@@ -5,17 +5,22 @@ import { createSublist } from "../sublist/index.ts";
 import type { Sublist } from "../sublist/types.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
+import type { AccountLimits } from "../auth/types.ts";
 
 export const GLOBAL_ACCOUNT = "$G";
+
+const NO_LIMITS: AccountLimits = { maxConnections: 0, maxSubscriptions: 0, maxPayload: 0, maxLeafnodes: 0 };
 
 export class Account {
   readonly sublist: Sublist<Subscription>;
   readonly clients = new Set<Client>();
+  limits: AccountLimits;
 
   constructor(
     readonly name: string,
-    opts: { cache: boolean },
+    opts: { cache: boolean; limits?: AccountLimits },
   ) {
     this.sublist = createSublist<Subscription>({ cache: opts.cache });
+    this.limits = opts.limits ?? NO_LIMITS;
   }
 }

@@ -16,6 +16,11 @@ import { processPub } from "./publish.ts";
 import { processSub, processUnsub, removeAllSubs } from "./subscribe.ts";
 import { processPing, processPong, startPingTimer } from "./ping.ts";
 import { scheduleFlush } from "./flush.ts";
+import { authorizeImplicitly, type ReplyGrant } from "./auth.ts";
+import type { CompiledPermissions } from "../auth/permissions.ts";
+import type { ConnectionType } from "../auth/types.ts";
+import type { X509Certificate } from "node:crypto";
+import { certIdentities, onTLSTimeout, tlsFailed, TLS_REQUIRED_ERR } from "./tls.ts";
 import type { ClientHost } from "./host.ts";
 import { latin1, utf8Text } from "../protocol/text.ts";
 
@@ -53,6 +58,31 @@ export class Client implements ProtocolHandler {
   headers = false;
   connectReceived = false;
   closed = false;
+  /** Waiting on an asynchronous CONNECT check; input is held meanwhile. */
+  paused = false;
+  private heldInput: Uint8Array[] = [];
+
+  // Authentication (see auth.ts in this folder).
+  /** Passed authentication (always true when the server requires none). */
+  authenticated = false;
+  /** The nonce sent in INFO for nkey signatures, if any. */
+  nonce: string | null = null;
+  /** Authenticated user name for logs and monitoring ("" when none). */
+  userName = "";
+  /** Compiled permissions of the user, or null for "everything allowed". */
+  perms: CompiledPermissions | null = null;
+  /** allow_responses: reply subjects this client may publish to, with use counts. */
+  replies: Map<string, ReplyGrant> | null = null;
+  authTimer: ReturnType<typeof setTimeout> | null = null;
+  // TLS (see tls.ts in this folder).
+  tlsDone = false;
+  /** Identities of a verified client certificate (verify_and_map). */
+  certIdentities: string[] | null = null;
+  private rawSocket: Transport | null = null;
+  private tlsTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** How the client came in, for allowed_connection_types. */
+  connectionType: ConnectionType = "STANDARD";
   closeReason: ClosedReason | null = null;
 
   // Statistics (monitoring reads these).
@@ -98,9 +128,14 @@ export class Client implements ProtocolHandler {
   /** Bytes from the socket. */
   read(buf: Uint8Array): void {
     if (this.closed) return;
+    if (this.paused) {
+      this.heldInput.push(buf);
+      return;
+    }
     this.lastActivity = Date.now();
     try {
-      this.parser.parse(buf);
+      const used = this.parser.parse(buf);
+      if (used < buf.length && !this.closed) this.heldInput.push(buf.subarray(used));
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       this.server.logger.debug(`${this.label()} - Client parser ERROR: ${e.kind}`);
@@ -119,22 +154,27 @@ export class Client implements ProtocolHandler {
   }
   onMsg(pa: PubArgs): void {
     if (this.trace) traceMsg(this, pa);
+    if (!this.authenticated && !authorizeImplicitly(this)) return;
     processPub(this, pa);
   }
   onSub(arg: Uint8Array): void {
     if (this.trace) this.traceIn("SUB", latin1(arg));
+    if (!this.authenticated && !authorizeImplicitly(this)) return;
     processSub(this, arg);
   }
   onUnsub(arg: Uint8Array): void {
     if (this.trace) this.traceIn("UNSUB", latin1(arg));
+    if (!this.authenticated && !authorizeImplicitly(this)) return;
     processUnsub(this, arg);
   }
   onPing(): void {
     if (this.trace) this.traceIn("PING", "");
+    if (!this.authenticated && !authorizeImplicitly(this)) return;
     processPing(this);
   }
   onPong(): void {
     if (this.trace) this.traceIn("PONG", "");
+    if (!this.authenticated && !authorizeImplicitly(this)) return;
     processPong(this);
   }
   onInfo(arg: Uint8Array): void {
@@ -288,6 +328,57 @@ export class Client implements ProtocolHandler {
     startPingTimer(this);
   }
 
+  /** The socket was upgraded to TLS: write to the encrypted side from now on. */
+  useTLS(tls: Transport, raw: Transport, timeoutMs: number): void {
+    this.transport = tls;
+    this.rawSocket = raw;
+    this.tlsTimer = setTimeout(onTLSTimeout, timeoutMs, this);
+  }
+
+  tlsHandshakeDone(error: string | null, cert: X509Certificate | undefined): void {
+    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
+    this.tlsTimer = null;
+    if (error !== null) {
+      tlsFailed(this, error);
+      return;
+    }
+    this.tlsDone = true;
+    this.rawSocket = null;
+    if (cert !== undefined) this.certIdentities = certIdentities(cert);
+    this.flush();
+  }
+
+  /** No handshake in time: say so in plain text, as the peer is not speaking TLS. */
+  closeTLSTimeout(): void {
+    this.rawSocket?.write(new TextEncoder().encode(TLS_REQUIRED_ERR));
+    this.close(ClosedReason.TLSHandshakeError, false);
+    this.rawSocket?.end();
+    this.rawSocket = null;
+  }
+
+  /** Holds input until resume() (asynchronous CONNECT check). */
+  pause(): void {
+    this.paused = true;
+    this.transport?.pause();
+  }
+
+  /** Feeds what arrived while paused, then reads on. */
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.transport?.resume();
+    while (this.heldInput.length > 0 && !this.paused && !this.closed) this.read(this.heldInput.shift()!);
+  }
+
+  /** Binds the connection to an account (after authentication). */
+  bindAccount(account: Account): void {
+    if (account === this.account) return;
+    removeAllSubs(this);
+    this.account.clients.delete(this);
+    this.account = account;
+    account.clients.add(this);
+  }
+
   /**
    * Closes the connection. Queued output (an -ERR, say) is written first
    * unless `flushFirst` is false (slow consumer, write error).
@@ -298,6 +389,11 @@ export class Client implements ProtocolHandler {
     this.closeReason = reason;
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     this.pingTimer = null;
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
+    this.tlsTimer = null;
+    this.heldInput = [];
     this.clearStall();
     if (this.stallResume !== null) clearTimeout(this.stallResume);
     if (this.waiters !== null) this.releaseWaiters();

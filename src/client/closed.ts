@@ -14,6 +14,7 @@ export const enum ClosedReason {
   ProtocolViolation = "Protocol Violation",
   BadClientProtocolVersion = "Bad Client Protocol Version",
   MaxConnectionsExceeded = "Maximum Connections Exceeded",
+  MaxAccountConnectionsExceeded = "Maximum Account Connections Exceeded",
   MaxPayloadExceeded = "Maximum Message Payload Exceeded",
   MaxControlLineExceeded = "Maximum Control Line Exceeded",
   MaxSubscriptionsExceeded = "Maximum Subscriptions Exceeded",

@@ -5,6 +5,7 @@ import { utf8Text } from "../protocol/text.ts";
 import type { Client } from "./client.ts";
 import { ClosedReason } from "./closed.ts";
 import type { ClientOpts } from "./opts.ts";
+import { processAuth } from "./auth.ts";
 
 export function processConnect(c: Client, arg: Uint8Array): void {
   let json: unknown;
@@ -49,5 +50,5 @@ export function processConnect(c: Client, arg: Uint8Array): void {
     c.close(ClosedReason.NoRespondersRequiresHeaders);
     return;
   }
-  if (o.verbose) c.sendOK();
+  processAuth(c);
 }

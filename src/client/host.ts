@@ -4,12 +4,22 @@
 import type { ServerOptions } from "../config/types.ts";
 import type { Logger } from "../server/logger.ts";
 import type { Client } from "./client.ts";
+import type { AuthConfig } from "../auth/types.ts";
+import type { TLSConfig } from "../server/tls.ts";
+import type { Account } from "../accounts/account.ts";
 
 export interface ClientHost {
   readonly options: ServerOptions;
   readonly logger: Logger;
   /** Whether the server speaks headers (no_header_support unset). */
   readonly headersSupported: boolean;
+  readonly auth: AuthConfig;
+  /** TLS on the client port (verify_and_map decides how users are found). */
+  readonly tls: TLSConfig | null;
+  /** Clients must authenticate (any auth mode configured). */
+  readonly authRequired: boolean;
+  /** The account of that name (created on first use for config-less embedding). */
+  accountFor(name: string): Account;
   /** A connection finished closing: forget it. */
   clientClosed(c: Client): void;
   noteSlowConsumer(): void;

@@ -5,11 +5,14 @@
 
 import { ERR } from "../protocol/errors.ts";
 import type { PubArgs } from "../protocol/handler.ts";
-import { latin1 } from "../protocol/text.ts";
+import { goQuote, latin1 } from "../protocol/text.ts";
+import { isReservedPublish, isReservedReply } from "../auth/permissions.ts";
 import { isValidLiteralSubject } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
 import type { Subscription } from "./subscription.ts";
+import type { Account } from "../accounts/account.ts";
 import { removeSub } from "./subscribe.ts";
+import { pruneReplies, REPLIES_PRUNE_AT } from "./auth.ts";
 
 const SP = 32;
 const CR = 13;
@@ -23,17 +26,29 @@ export function processPub(c: Client, pa: PubArgs): void {
   const subject = c.subjectString(pa.buf, pa.subjectStart, pa.subjectEnd);
   // Pedantic: a non-literal publish subject is reported, the message still flows.
   if (c.opts.pedantic && !isValidLiteralSubject(subject)) c.sendErr(ERR.invalidPublishSubject);
+  if (!publishAllowed(c, subject, pa)) return;
   if (c.opts.verbose) c.sendOK();
 
-  const r = c.account.sublist.match(subject);
-  const echo = c.opts.echo;
+  const delivered = routeMsg(c, c.account, pa, subject, 0);
+  if (delivered === 0 && pa.replyStart >= 0 && c.opts.no_responders) sendNoResponders(c, pa);
+}
+
+/**
+ * Delivers a message to every matching subscription of `account`: each plain
+ * subscription gets a copy, each queue group one copy. `from` is the
+ * publishing connection (null for a message forwarded between accounts);
+ * `depth` counts such forwards. Returns the number of deliveries.
+ */
+export function routeMsg(from: Client | null, account: Account, pa: PubArgs, subject: string, depth: number): number {
+  const r = account.sublist.match(subject);
+  const noEcho = from !== null && !from.opts.echo;
   let delivered = 0;
 
   const psubs = r.psubs;
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
-    if (!echo && sub.client === c) continue;
-    if (deliver(c, sub, pa)) delivered++;
+    if (noEcho && sub.client === from) continue;
+    if (deliver(from, sub, pa, subject, depth)) delivered++;
   }
 
   // One copy per queue group, to a member picked at random; if it cannot
@@ -45,21 +60,61 @@ export function processPub(c: Client, pa: PubArgs): void {
     const start = (Math.random() * n) | 0;
     for (let k = 0; k < n; k++) {
       const sub = group[(start + k) % n]!;
-      if (!echo && sub.client === c) continue;
-      if (deliver(c, sub, pa)) {
+      if (noEcho && sub.client === from) continue;
+      if (deliver(from, sub, pa, subject, depth)) {
         delivered++;
         break;
       }
     }
   }
+  return delivered;
+}
 
-  if (delivered === 0 && pa.replyStart >= 0 && c.opts.no_responders) sendNoResponders(c, pa);
+/**
+ * Publish permissions, reserved subjects and reply subjects, in the
+ * reference's order. A violation is reported and the message dropped; the
+ * connection stays open.
+ */
+function publishAllowed(c: Client, subject: string, pa: PubArgs): boolean {
+  const perms = c.perms;
+  if (isReservedPublish(subject) || (perms !== null && !perms.canPublish(subject) && !replyGranted(c, subject))) {
+    c.server.logger.error(`${c.label()} - Publish Violation - User "${c.userName}", Subject "${subject}"`);
+    c.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
+    return false;
+  }
+  if (pa.replyStart >= 0) {
+    const first = pa.buf[pa.replyStart]!;
+    // Only replies starting with `_` or `$` can be reserved: skip the string otherwise.
+    if (first === 95 || first === 36) {
+      const reply = latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
+      if (isReservedReply(reply)) {
+        c.sendErr(`Permissions Violation for Publish with Reply of ${goQuote(reply)}`);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** allow_responses: a reply subject received in a request may be published to, within max and expiry. */
+function replyGranted(c: Client, subject: string): boolean {
+  const replies = c.replies;
+  if (replies === null) return false;
+  const grant = replies.get(subject);
+  if (grant === undefined) return false;
+  const rp = c.perms!.response!;
+  grant.n++;
+  const expired = rp.expiresMs > 0 && Date.now() - grant.at > rp.expiresMs;
+  if (expired || (rp.max > 0 && grant.n >= rp.max)) replies.delete(subject);
+  return !expired && (rp.max <= 0 || grant.n <= rp.max);
 }
 
 /** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
-function deliver(c: Client, sub: Subscription, pa: PubArgs): boolean {
+function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: string, depth: number): boolean {
   const rc = sub.client;
+  if (rc === null) return sub.forwarder!.forward(pa, subject, depth);
   if (rc.closed) return false;
+  if (sub.denyFilter && rc.perms!.deniesDelivery(subject)) return false;
   // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
   if (sub.max > 0 && sub.delivered >= sub.max) {
     removeSub(sub);
@@ -70,14 +125,14 @@ function deliver(c: Client, sub: Subscription, pa: PubArgs): boolean {
   const out = rc.out;
   const hdr = pa.hdr;
   const withHeaders = hdr >= 0 && rc.headers;
-  let from = pa.dataStart;
-  const to = from + pa.size;
+  let start = pa.dataStart;
+  const to = start + pa.size;
   if (withHeaders) {
     out.bytes(HMSG_);
   } else {
     out.bytes(MSG_);
     // A client without headers gets the message with the header block stripped.
-    if (hdr > 0) from += hdr;
+    if (hdr > 0) start += hdr;
   }
   const line = pa.buf;
   out.range(line, pa.subjectStart, pa.subjectEnd);
@@ -93,19 +148,24 @@ function deliver(c: Client, sub: Subscription, pa: PubArgs): boolean {
     out.int(hdr);
     out.byte(SP);
   }
-  out.int(to - from);
+  out.int(to - start);
   out.byte(CR);
   out.byte(LF);
-  out.range(pa.data, from, to);
+  out.range(pa.data, start, to);
   out.byte(CR);
   out.byte(LF);
   rc.outMsgs++;
-  rc.outBytes += to - from;
-  if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "MSG"} ${latin1(line.subarray(pa.subjectStart, pa.subjectEnd))} ${sub.sid} ${to - from}`);
+  rc.outBytes += to - start;
+  if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "MSG"} ${latin1(line.subarray(pa.subjectStart, pa.subjectEnd))} ${sub.sid} ${to - start}`);
 
+  // allow_responses: the receiver may answer on this reply subject.
+  if (rc.replies !== null && pa.replyStart >= 0) {
+    rc.replies.set(latin1(line.subarray(pa.replyStart, pa.replyEnd)), { n: 0, at: Date.now() });
+    if (rc.replies.size > REPLIES_PRUNE_AT) pruneReplies(rc);
+  }
   if (sub.max > 0 && sub.delivered >= sub.max) removeSub(sub);
   rc.queued();
-  if (rc.out.pending > rc.stallBytes()) c.stallOn(rc);
+  if (from !== null && rc.out.pending > rc.stallBytes()) from.stallOn(rc);
   return true;
 }
 

@@ -6,6 +6,7 @@ import { latin1 } from "../protocol/text.ts";
 import { isValidSubject } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
 import { Subscription } from "./subscription.ts";
+import { goQuote } from "../protocol/text.ts";
 
 const tokens = new Int32Array(4 * 2);
 
@@ -24,15 +25,21 @@ export function processSub(c: Client, arg: Uint8Array): void {
     c.sendErr(ERR.invalidSubject);
     return;
   }
+  if (c.perms !== null && !c.perms.canSubscribe(subject, queue)) {
+    subPermissionViolation(c, subject, queue, sid);
+    return;
+  }
   // A duplicate sid is a no-op that still answers +OK.
   if (!c.subs.has(sid)) {
-    const max = c.server.options.maxSubscriptions;
+    const max = maxSubscriptions(c);
     if (max > 0 && c.subs.size >= max) {
       c.server.logger.error(`${c.label()} - Maximum Subscriptions Exceeded (max ${max})`);
       c.sendErr(ERR.maxSubscriptions);
       return;
     }
     const sub = new Subscription(c, subject, queue, sid);
+    // A wildcard that overlaps a deny entry has denied subjects filtered out at delivery.
+    if (c.perms !== null) sub.denyFilter = c.perms.needsDeliveryFilter(subject);
     c.subs.set(sid, sub);
     c.account.sublist.insert(sub);
   }
@@ -54,9 +61,24 @@ export function processUnsub(c: Client, arg: Uint8Array): void {
   if (c.opts.verbose) c.sendOK();
 }
 
+/** The tighter of the server's and the account's limit; 0 = unlimited. */
+function maxSubscriptions(c: Client): number {
+  const server = c.server.options.maxSubscriptions;
+  const account = c.account.limits.maxSubscriptions;
+  if (server > 0 && account > 0) return Math.min(server, account);
+  return server > 0 ? server : account;
+}
+
+export function subPermissionViolation(c: Client, subject: string, queue: string | null, sid: string): void {
+  const q = queue === null ? "" : `, Queue: "${queue}"`;
+  c.server.logger.error(`${c.label()} - Subscription Violation - User "${c.userName}", Subject "${subject}"${q}, SID ${sid}`);
+  const using = queue === null ? "" : ` using queue ${goQuote(queue)}`;
+  c.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${using}`);
+}
+
 export function removeSub(sub: Subscription): void {
   const c = sub.client;
-  if (c.subs.get(sub.sid) !== sub) return;
+  if (c === null || c.subs.get(sub.sid) !== sub) return;
   c.subs.delete(sub.sid);
   c.account.sublist.remove(sub);
 }

@@ -2,6 +2,16 @@
 
 import type { SubLike } from "../sublist/types.ts";
 import type { Client } from "./client.ts";
+import type { PubArgs } from "../protocol/handler.ts";
+
+/**
+ * What an internal subscription does with a message instead of writing it to
+ * a socket: account imports forward it into another account.
+ */
+export interface Forwarder {
+  /** Returns true if the message went somewhere. */
+  forward(pa: PubArgs, subject: string, depth: number): boolean;
+}
 import { latin1Bytes } from "../protocol/text.ts";
 
 export class Subscription implements SubLike {
@@ -9,14 +19,18 @@ export class Subscription implements SubLike {
   delivered = 0;
   /** Auto-unsubscribe after this many deliveries; 0 = never. */
   max = 0;
+  /** Messages on denied subjects are dropped (wildcard overlapping a deny entry). */
+  denyFilter = false;
   /** The sid as bytes, written into every MSG without a conversion. */
   readonly sidBytes: Uint8Array;
 
   constructor(
-    readonly client: Client,
+    /** The connection it delivers to; null for an internal (forwarding) subscription. */
+    readonly client: Client | null,
     readonly subject: string,
     readonly queue: string | null,
     readonly sid: string,
+    readonly forwarder: Forwarder | null = null,
   ) {
     this.sidBytes = latin1Bytes(sid);
   }

@@ -21,6 +21,7 @@ export const ERR = {
   maxPayload: "Maximum Payload Violation",
   maxControlLine: "maximum control line exceeded",
   maxConnections: "maximum connections exceeded",
+  maxAccountConnections: "maximum account active connections exceeded",
   maxSubscriptions: "maximum subscriptions exceeded",
   invalidProtocol: "invalid client protocol",
   noRespondersNeedsHeaders: "no responders requires headers support",

@@ -26,6 +26,9 @@ export interface PubArgs {
 export interface ProtocolHandler {
   /** True once the connection is closed: the parser stops feeding it. */
   readonly closed: boolean;
+  /** True while the connection waits (e.g. on an asynchronous CONNECT check):
+   * the parser stops after the current operation and the rest is fed later. */
+  readonly paused: boolean;
   /** HPUB is a protocol violation unless the connection negotiated headers. */
   headersEnabled(): boolean;
 

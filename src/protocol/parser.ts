@@ -140,9 +140,11 @@ export class Parser {
    * Feeds one chunk. Handler calls happen synchronously from here; what they
    * receive is only valid during the call. Throws ParseError on a protocol
    * error (the handler has already been told what to send, if anything).
-   * Stops early if the handler closes the connection (handler.closed).
+   * Stops early if the handler closes the connection (handler.closed) or
+   * pauses it after an operation (handler.paused, e.g. while CONNECT is being
+   * authenticated). Returns how many bytes were consumed.
    */
-  parse(buf: Uint8Array): void {
+  parse(buf: Uint8Array): number {
     const n = buf.length;
     const next = this.table.next;
     for (let i = 0; i < n; i++) {
@@ -216,7 +218,8 @@ export class Parser {
           this.argSplit = false;
           if (end - start > this.maxControlLine) throw this.controlLineExceeded();
           this.dispatchArg(line, start, end);
-          if (this.handler.closed) return;
+          if (this.handler.closed) return n;
+          if (this.handler.paused) return i + 1;
           if (this.state === State.Payload) i = this.startPayload(buf, i + 1) - 1;
           break;
         }
@@ -243,7 +246,7 @@ export class Parser {
           this.state = State.OpStart;
           // Delivered only once the frame is complete and well formed.
           this.handler.onMsg(this.pa);
-          if (this.handler.closed) return;
+          if (this.handler.closed) return n;
           break;
       }
     }
@@ -260,6 +263,7 @@ export class Parser {
     } else if (this.state === State.Payload || this.state === State.PayloadCR || this.state === State.PayloadLF) {
       this.keepPubLine();
     }
+    return n;
   }
 
   private startArg(i: number): void {

@@ -24,3 +24,8 @@ export function latin1Bytes(s: string): Uint8Array {
 export function utf8Text(b: Uint8Array): string {
   return utf8.decode(b);
 }
+
+/** Go's %q for the subjects quoted in -ERR texts: double quotes, escapes. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s);
+}

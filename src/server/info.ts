@@ -17,8 +17,14 @@ export function buildInfoPrefix(s: Server): string {
     host: o.host,
     port: s.port,
     headers: !o.noHeaderSupport,
-    max_payload: o.maxPayload,
   };
+  // With a no_auth_user, clients may connect without credentials.
+  if (s.authRequired && s.auth.noAuthUser === undefined) info.auth_required = true;
+  if (s.tls !== null) {
+    info.tls_required = true;
+    if (s.tls.verify) info.tls_verify = true;
+  }
+  info.max_payload = o.maxPayload;
   const json = JSON.stringify(info);
   // Leave the object open so per-connection fields can follow.
   return `INFO ${json.slice(0, -1)}`;
@@ -26,5 +32,6 @@ export function buildInfoPrefix(s: Server): string {
 
 /** The reference writes `INFO {json} \r\n`, with a space before CRLF. */
 export function clientInfoLine(s: Server, c: Client): string {
-  return `${s.infoPrefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}} \r\n`;
+  const nonce = c.nonce === null ? "" : `,"nonce":"${c.nonce}"`;
+  return `${s.infoPrefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}${nonce}} \r\n`;
 }

@@ -15,16 +15,25 @@ import { buildInfoPrefix, clientInfoLine } from "./info.ts";
 import { removePortsFile, writePidFile, writePortsFile } from "./files.ts";
 import { lameDuckClose } from "./lameduck.ts";
 import { VERSION } from "./version.ts";
-import { diffOptions, reloadNotice } from "../config/reload.ts";
+import { diffOptions, reloadNotice, sameValue } from "../config/reload.ts";
+import { buildAuthConfig } from "../auth/config.ts";
+import type { AuthConfig } from "../auth/types.ts";
+import { authRequired, needsNonce, newNonce } from "../auth/authenticate.ts";
+import { startAuth } from "../client/auth.ts";
+import { recheckClient, syncAccounts } from "./reload-auth.ts";
+import type { InstalledImports } from "../accounts/imports.ts";
+import { buildTLSConfig, upgradeClient, type SocketData, type TLSConfig } from "./tls.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
 
-interface SocketData {
-  client: Client | null;
-}
-
 export class Server implements ClientHost {
   options: ServerOptions;
+  auth: AuthConfig;
+  /** Account imports currently installed (replaced on reload). */
+  imports: InstalledImports | null = null;
+  /** TLS on the client port, or null. */
+  tls: TLSConfig | null;
+  private readonly authWarnings: string[];
   readonly logger: Logger;
   readonly id: string;
   readonly accounts = new Map<string, Account>();
@@ -50,14 +59,32 @@ export class Server implements ClientHost {
     this.options = { ...defaultOptions(), ...options };
     this.logger = logger ?? new Logger(this.options);
     this.id = newServerId();
-    this.globalAccount = new Account(GLOBAL_ACCOUNT, { cache: !this.options.disableSublistCache });
-    this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
+    this.tls = buildTLSConfig(this.options.tls);
+    const built = buildAuthConfig(this.options);
+    this.auth = built.auth;
+    this.authWarnings = built.warnings;
+    this.globalAccount = this.accountFor(GLOBAL_ACCOUNT);
+    syncAccounts(this, this.auth);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
   get name(): string {
     return this.options.serverName ?? this.id;
   }
+  /** The account of that name, created on first use. */
+  accountFor(name: string): Account {
+    let a = this.accounts.get(name);
+    if (a === undefined) {
+      a = new Account(name, { cache: !this.options.disableSublistCache });
+      this.accounts.set(name, a);
+    }
+    return a;
+  }
+
+  get authRequired(): boolean {
+    return authRequired(this.auth);
+  }
+
   get headersSupported(): boolean {
     return !this.options.noHeaderSupport;
   }
@@ -80,6 +107,8 @@ export class Server implements ClientHost {
     log.notice(`  Name:     ${this.name}`);
     log.notice(`  ID:       ${this.id}`);
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
+    for (const w of this.authWarnings) log.warn(w);
+    if (this.auth.plaintextPasswords) log.warn("Plaintext passwords detected, use nkeys or bcrypt");
     if (o.maxPayload > MAX_PAYLOAD_WARN) {
       log.warn("Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance");
     }
@@ -88,10 +117,13 @@ export class Server implements ClientHost {
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
       port: o.port === -1 ? 0 : o.port,
-      data: { client: null },
+      data: { client: null, upgraded: false },
       socket: {
         open: (s) => this.accept(s),
-        data: (s, buf) => s.data.client?.read(buf),
+        // After a TLS upgrade this side only sees ciphertext: ignore it.
+        data: (s, buf) => {
+          if (!s.data.upgraded) s.data.client?.read(buf);
+        },
         drain: (s) => s.data.client?.flush(),
         close: (s) => s.data.client?.socketClosed(),
         error: (s, err) => {
@@ -112,9 +144,10 @@ export class Server implements ClientHost {
   private accept(s: Socket<SocketData>): void {
     const cid = this.nextCid++;
     const c = new Client(this, cid, s, this.globalAccount, s.remoteAddress, s.remotePort);
-    s.data = { client: c };
+    s.data = { client: c, upgraded: false };
     this.clients.set(cid, c);
     this.totalConnections++;
+    if (needsNonce(this.auth)) c.nonce = newNonce();
     c.sendProto(clientInfoLine(this, c));
     // The reference checks the limit after INFO, so the client reads the reason.
     const max = this.options.maxConnections;
@@ -125,6 +158,13 @@ export class Server implements ClientHost {
       return;
     }
     this.logger.debug(`${c.label()} - Client connection created`);
+    const tls = this.tls;
+    if (tls !== null) {
+      // INFO in plain text first, then the handshake on the same socket.
+      c.flush();
+      upgradeClient(s, c, tls);
+    }
+    startAuth(c);
     c.started();
   }
 
@@ -147,13 +187,25 @@ export class Server implements ClientHost {
   reload(next: ServerOptions): void {
     const diff = diffOptions(this.options, next);
     if (diff.error !== undefined) throw new Error(diff.error);
-    this.applyOptions(next);
+    const { auth } = buildAuthConfig(next);
+    const tls = buildTLSConfig(next.tls);
+    if ((tls === null) !== (this.tls === null)) {
+      throw new Error(`config reload not supported for TLSConfig: old=${this.tls !== null}, new=${tls !== null}`);
+    }
+    this.tls = tls;
+    this.applyOptions(next, auth);
     for (const key of diff.changed) this.logger.notice(reloadNotice(key, next));
     this.logger.notice("Reloaded server configuration");
   }
 
-  private applyOptions(next: ServerOptions): void {
+  private applyOptions(next: ServerOptions, auth: AuthConfig): void {
     this.options = next;
+    const authChanged = !sameValue(this.auth, auth);
+    this.auth = auth;
+    if (authChanged) {
+      syncAccounts(this, auth);
+      for (const c of [...this.clients.values()]) recheckClient(c);
+    }
     this.logger.configure(next);
     this.infoPrefix = buildInfoPrefix(this);
     for (const c of this.clients.values()) {

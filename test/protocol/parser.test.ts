@@ -9,6 +9,7 @@ const dec = new TextDecoder();
 /** Records every call as a line of text. */
 class Recorder implements ProtocolHandler {
   closed = false;
+  paused = false;
   headers = true;
   calls: string[] = [];
   headersEnabled(): boolean {
@@ -251,6 +252,19 @@ describe("parser: errors", () => {
     p.maxPayload = 4;
     expect(() => p.parse(enc.encode("PUB a 5\r\nhello\r\n"))).toThrow(ParseError);
     expect(r.calls).toEqual(["MSG a hdr=-1 size=5 [hello]", "!maxpayload"]);
+  });
+
+  test("the parser stops after an operation that pauses the handler and says where", () => {
+    const [p, r] = newParser();
+    r.onConnect = (arg) => {
+      r.calls.push(`CONNECT ${dec.decode(arg)}`);
+      r.paused = true;
+    };
+    const chunk = enc.encode("CONNECT {}\r\nPING\r\n");
+    expect(p.parse(chunk)).toBe(12);
+    r.paused = false;
+    expect(p.parse(chunk.subarray(12))).toBe(6);
+    expect(r.calls).toEqual(["CONNECT {}", "PING"]);
   });
 
   test("the parser stops when the handler closes the connection", () => {

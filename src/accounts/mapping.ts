@@ -1,0 +1,45 @@
+// Maps subjects between two patterns, for imports: the tokens a `*` or `>`
+// of the source pattern matched fill the wildcards of the target pattern, in
+// order ("news.>" -> "a.news.>" maps "news.eu.sport" to "a.news.eu.sport").
+
+export class SubjectMapping {
+  private readonly identity: boolean;
+  private readonly fromTokens: string[];
+  private readonly toTokens: string[];
+  private readonly toLiteral: boolean;
+
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    this.identity = from === to;
+    this.fromTokens = from.split(".");
+    this.toTokens = to.split(".");
+    this.toLiteral = !this.toTokens.some((t) => t === "*" || t === ">");
+  }
+
+  /** `subject` matches `from`; returns its image under `to`. */
+  map(subject: string): string {
+    if (this.identity) return subject;
+    if (this.toLiteral) return this.to;
+    const tokens = subject.split(".");
+    const singles: string[] = [];
+    let tail = "";
+    for (let i = 0; i < this.fromTokens.length; i++) {
+      const f = this.fromTokens[i];
+      if (f === "*") singles.push(tokens[i]!);
+      else if (f === ">") {
+        tail = tokens.slice(i).join(".");
+        break;
+      }
+    }
+    let k = 0;
+    const out: string[] = [];
+    for (const t of this.toTokens) {
+      if (t === "*") out.push(singles[k++] ?? "*");
+      else if (t === ">") out.push(tail !== "" ? tail : singles.slice(k).join("."));
+      else out.push(t);
+    }
+    return out.join(".");
+  }
+}

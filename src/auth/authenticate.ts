@@ -1,0 +1,148 @@
+// Who is connecting: checks CONNECT credentials against the configuration.
+// Order and rules from the reference (auth.go processClientOrLeafAuthentication):
+// nkey users by signature over the INFO nonce, users by name and password
+// (bcrypt or plain, compared in constant time), single user, token,
+// no_auth_user for clients that present nothing.
+
+import { fromPublic } from "@nats-io/nkeys";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { ClientOpts } from "../client/opts.ts";
+import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
+import type { AuthConfig, ConnectionType, Permissions, User } from "./types.ts";
+
+export interface AuthOk {
+  ok: true;
+  /** The matched user (null in token / single-user / no-auth modes). */
+  user: User | null;
+  /** Name shown in logs and monitoring. */
+  name: string;
+  account: string;
+  permissions: Permissions | null;
+}
+export interface AuthFail {
+  ok: false;
+  /** For the log line: the user that failed. */
+  name: string;
+}
+export type AuthResult = AuthOk | AuthFail;
+
+const BCRYPT = /^\$2[abxy]\$\d{2}\$/;
+
+/** Whether clients must authenticate (INFO auth_required, the auth timer). */
+export function authRequired(auth: AuthConfig): boolean {
+  return auth.mode !== "none";
+}
+
+/** INFO carries a nonce when nkey users exist. 11 random bytes, base64url: 15 chars. */
+export function needsNonce(auth: AuthConfig): boolean {
+  return auth.nkeys.size > 0;
+}
+export function newNonce(): string {
+  return randomBytes(11).toString("base64url");
+}
+
+/**
+ * Checks the client's CONNECT options. Synchronous unless a bcrypt hash must
+ * be verified (Bun.password runs that off the event loop).
+ */
+export function authenticate(
+  auth: AuthConfig,
+  o: ClientOpts,
+  nonce: string | null,
+  connType: ConnectionType,
+  certIds: string[] | null = null,
+): AuthResult | Promise<AuthResult> {
+  // verify_and_map: the certificate names the user; CONNECT credentials are not used.
+  if (certIds !== null) return userFromCert(auth, certIds, connType);
+  switch (auth.mode) {
+    case "none":
+      return ok(null, "", GLOBAL_ACCOUNT, null);
+    case "token":
+      return checkSecret(o.auth_token ?? "", auth.token!, ok(null, "", GLOBAL_ACCOUNT, auth.simplePermissions), "");
+    case "user":
+      if (o.user !== auth.user) return fail(o.user ?? "");
+      return checkSecret(o.pass ?? "", auth.password!, ok(null, o.user!, GLOBAL_ACCOUNT, auth.simplePermissions), o.user!);
+    case "users":
+      return authenticateUser(auth, o, nonce, connType);
+  }
+}
+
+function authenticateUser(
+  auth: AuthConfig,
+  o: ClientOpts,
+  nonce: string | null,
+  connType: ConnectionType,
+): AuthResult | Promise<AuthResult> {
+  if (o.nkey) {
+    const user = auth.nkeys.get(o.nkey);
+    if (user === undefined || !typeAllowed(user, connType)) return fail(o.nkey);
+    if (nonce === null || !o.sig || !verifySignature(o.nkey, nonce, o.sig)) return fail(o.nkey);
+    return userOk(user);
+  }
+  if (o.user) {
+    const user = auth.users.get(o.user);
+    if (user === undefined || !typeAllowed(user, connType)) return fail(o.user);
+    return checkSecret(o.pass ?? "", user.password ?? "", userOk(user), o.user);
+  }
+  // Nothing presented: the no_auth_user, if configured (no password check).
+  if (auth.noAuthUser !== undefined && !o.auth_token) {
+    const user = auth.users.get(auth.noAuthUser) ?? auth.nkeys.get(auth.noAuthUser);
+    if (user !== undefined && typeAllowed(user, connType)) return userOk(user);
+  }
+  return fail("");
+}
+
+function userFromCert(auth: AuthConfig, ids: string[], connType: ConnectionType): AuthResult {
+  for (const id of ids) {
+    const user = auth.users.get(id);
+    if (user !== undefined && typeAllowed(user, connType)) return userOk(user);
+  }
+  return fail(ids[ids.length - 1] ?? "");
+}
+
+/** The no_auth_user, for a client that skipped CONNECT altogether. */
+export function noAuthUser(auth: AuthConfig, connType: ConnectionType): AuthOk | null {
+  if (auth.noAuthUser === undefined) return null;
+  const user = auth.users.get(auth.noAuthUser) ?? auth.nkeys.get(auth.noAuthUser);
+  if (user === undefined || !typeAllowed(user, connType)) return null;
+  return userOk(user);
+}
+
+function typeAllowed(user: User, t: ConnectionType): boolean {
+  return user.allowedConnectionTypes === null || user.allowedConnectionTypes.has(t);
+}
+
+function userOk(user: User): AuthOk {
+  return ok(user, user.username ?? user.nkey ?? "", user.account, user.permissions);
+}
+
+function ok(user: User | null, name: string, account: string, permissions: Permissions | null): AuthOk {
+  return { ok: true, user, name, account, permissions };
+}
+
+function fail(name: string): AuthFail {
+  return { ok: false, name };
+}
+
+/** Plain secrets compare in constant time; bcrypt hashes verify asynchronously. */
+function checkSecret(given: string, stored: string, success: AuthOk, name: string): AuthResult | Promise<AuthResult> {
+  if (BCRYPT.test(stored)) {
+    return Bun.password
+      .verify(given, stored, "bcrypt")
+      .then((good): AuthResult => (good ? success : fail(name)))
+      .catch((): AuthResult => fail(name));
+  }
+  const a = Buffer.from(given);
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b) ? success : fail(name);
+}
+
+/** ed25519 signature of the nonce's ASCII bytes; base64url, or standard base64. */
+function verifySignature(publicKey: string, nonce: string, sig: string): boolean {
+  try {
+    const kp = fromPublic(publicKey);
+    return kp.verify(new TextEncoder().encode(nonce), Buffer.from(sig, "base64"));
+  } catch {
+    return false;
+  }
+}

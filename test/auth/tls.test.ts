@@ -1,0 +1,90 @@
+// TLS on the client port: INFO in plain text, then the handshake; client
+// certificates verified; verify_and_map; the handshake deadline.
+
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { RawClient } from "../helpers/raw.ts";
+import { startServer, type RunningServer } from "../helpers/servers.ts";
+import { writeConf } from "../helpers/conf.ts";
+import { makePKI, type TestPKI } from "../helpers/certs.ts";
+
+let pki: TestPKI;
+beforeAll(() => {
+  pki = makePKI();
+});
+
+const running: RunningServer[] = [];
+const conns: NatsConnection[] = [];
+afterEach(async () => {
+  for (const c of conns.splice(0)) await c.close().catch(() => {});
+  for (const s of running.splice(0)) await s.stop();
+});
+
+async function serve(conf: string): Promise<RunningServer> {
+  const s = await startServer(["-c", writeConf(conf)]);
+  running.push(s);
+  return s;
+}
+
+async function nc(port: number, opts: Record<string, unknown>): Promise<NatsConnection> {
+  const c = await connect({ servers: `127.0.0.1:${port}`, reconnect: false, ...opts });
+  conns.push(c);
+  return c;
+}
+
+const tlsBlock = (extra = "") =>
+  `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}", ca_file: "${pki.ca}" ${extra} }\n`;
+
+describe("TLS", () => {
+  test("INFO in plain text says tls_required; a TLS client pub/subs", async () => {
+    const s = await serve(tlsBlock());
+    const c = await RawClient.connect(s.port);
+    const info = JSON.parse(/^INFO (\{.*\}) \r\n/.exec(await c.waitFor("\r\n"))![1]!);
+    expect(info.tls_required).toBe(true);
+    expect(info.tls_verify).toBeUndefined();
+    c.close();
+    const a = await nc(s.port, { tls: { caFile: pki.ca } });
+    const sub = a.subscribe("secure", { max: 1 });
+    a.publish("secure", "hello");
+    for await (const m of sub) expect(new TextDecoder().decode(m.data)).toBe("hello");
+  });
+
+  test("a client that never starts TLS gets the reference error", async () => {
+    const s = await serve(tlsBlock("timeout: 0.3"));
+    const c = await RawClient.connect(s.port);
+    await c.waitFor("\r\n");
+    await c.waitClosed(3000);
+    expect(c.text).toEndWith("-ERR 'Secure Connection - TLS Required'\r\n");
+  });
+
+  test("verify: a client certificate is required and checked", async () => {
+    const s = await serve(tlsBlock("verify: true"));
+    const c = await RawClient.connect(s.port);
+    expect(await c.waitFor("\r\n")).toContain('"tls_verify":true');
+    c.close();
+    await nc(s.port, { tls: { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey } });
+    await expect(nc(s.port, { tls: { caFile: pki.ca } })).rejects.toThrow();
+  });
+
+  test("verify_and_map: the certificate names the user", async () => {
+    const s = await serve(
+      tlsBlock("verify_and_map: true") +
+        `authorization { users: [ {user: "${pki.clientSubject}", permissions: {publish: "ok.>"}} ] }\n`,
+    );
+    const a = await nc(s.port, { tls: { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey } });
+    const errs: string[] = [];
+    (async () => {
+      for await (const st of a.status()) errs.push(String((st as { error?: unknown }).error ?? st.type));
+    })();
+    a.publish("ok.1", "x");
+    a.publish("not.ok", "x");
+    await a.flush();
+    await Bun.sleep(50);
+    expect(errs.join(" ")).toContain("Permissions Violation for Publish to");
+  });
+
+  test("verify_and_map with an e-mail SAN user", async () => {
+    const s = await serve(tlsBlock("verify_and_map: true") + `authorization { users: [ {user: "alice@acme.test"} ] }\n`);
+    await nc(s.port, { tls: { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey } });
+  });
+});
