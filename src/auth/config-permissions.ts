@@ -26,7 +26,11 @@ export const DEFAULT_RESPONSE_EXPIRES_MS = 2 * 60 * 1000;
  * gives permissions with nothing set: the user then has "own" permissions
  * that restrict nothing, and no default permissions apply (as in nats-server).
  */
-export function parsePermissions(c: Collector, container: ConfMap | ConfValue[], key: string | number): Permissions | null {
+export function parsePermissions(
+  c: Collector,
+  container: ConfMap | ConfValue[],
+  key: string | number,
+): Permissions | null {
   const value = (container as Record<string | number, ConfValue>)[key]!;
   const pos = posOf(container, key);
   if (!isMap(value)) {
@@ -78,7 +82,11 @@ export function parsePermissions(c: Collector, container: ConfMap | ConfValue[],
  * subject or list of subjects = allow list). undefined = error recorded.
  * Old-style errors carry no position: nats-server has none for them.
  */
-function parseVariablePermissions(c: Collector, v: ConfValue, allowQueue: boolean): SubjectPermission | null | undefined {
+function parseVariablePermissions(
+  c: Collector,
+  v: ConfValue,
+  allowQueue: boolean,
+): SubjectPermission | null | undefined {
   if (isMap(v)) return parseSubjectPermission(c, v, allowQueue);
   const subjects = parsePermSubjects(c, v, undefined, allowQueue);
   return subjects === undefined ? undefined : { allow: subjects, deny: null };
@@ -107,7 +115,12 @@ function parseSubjectPermission(c: Collector, m: ConfMap, allowQueue: boolean): 
 }
 
 /** A subject or list of subjects, validated. undefined = error recorded. */
-function parsePermSubjects(c: Collector, v: ConfValue, pos: ConfPos | undefined, allowQueue: boolean): string[] | undefined {
+function parsePermSubjects(
+  c: Collector,
+  v: ConfValue,
+  pos: ConfPos | undefined,
+  allowQueue: boolean,
+): string[] | undefined {
   let subjects: string[];
   if (typeof v === "string") {
     subjects = [v];

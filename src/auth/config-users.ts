@@ -8,9 +8,19 @@
 
 import { fromPublic } from "@nats-io/nkeys";
 import type { ConfMap, ConfPos, ConfValue } from "../config/types.ts";
-import type { ConnectionType, Permissions, User } from "./types.ts";
+import type { ConnectionType, Permissions } from "./types.ts";
 import { parsePermissions } from "./config-permissions.ts";
-import { Collector, entries, goQuoteList, goType, goValue, isMap, posOf, recover, type Container } from "./config-util.ts";
+import {
+  Collector,
+  entries,
+  goQuoteList,
+  goType,
+  goValue,
+  isMap,
+  posOf,
+  recover,
+  type Container,
+} from "./config-util.ts";
 
 /** Connection types a user may be limited to. */
 export const CONNECTION_TYPES: ReadonlySet<string> = new Set<ConnectionType>([
@@ -65,7 +75,12 @@ function isValidPublicKey(key: string, prefix: string): boolean {
  * field to be an array" is reported (nats-server has no position for it in
  * accounts).
  */
-export function parseUsers(c: Collector, container: Container, key: string, listPos: ConfPos | undefined): ParsedUsers | null {
+export function parseUsers(
+  c: Collector,
+  container: Container,
+  key: string,
+  listPos: ConfPos | undefined,
+): ParsedUsers | null {
   const value = (container as Record<string, ConfValue>)[key]!;
   if (!Array.isArray(value)) {
     c.error(listPos, `Expected users field to be an array, got ${goValue(value)}`);

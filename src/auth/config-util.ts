@@ -153,7 +153,7 @@ export function goQuoteValue(v: ConfValue): string {
   if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0x10ffff) {
     const ch = String.fromCodePoint(v);
     const q = goQuote(ch);
-    return `'${q.slice(1, -1).replace(/\\"/g, '"')}'`;
+    return `'${q.slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
   }
   if (Array.isArray(v)) return `[${v.map(goQuoteValue).join(" ")}]`;
   return `%!q(${goTypeName(v)}=${goValue(v)})`;

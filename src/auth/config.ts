@@ -19,14 +19,14 @@ import { parseUsers, type ParsedUser, type ParsedUsers } from "./config-users.ts
 import {
   DEFAULT_SYSTEM_ACCOUNT,
   GLOBAL_ACCOUNT,
-  linkAccounts,
   newAccountDef,
   parseAccounts,
   type ParsedAccounts,
 } from "./config-accounts.ts";
+import { linkAccounts } from "./config-imports.ts";
 import { Collector, entries, goQuote, goValue, isMap, posOf, recover } from "./config-util.ts";
 
-export { exportAllows } from "./config-accounts.ts";
+export { exportAllows } from "./config-imports.ts";
 export { checkPermSubjects } from "./config-permissions.ts";
 export { isValidPublicAccountKey, isValidPublicUserKey } from "./config-users.ts";
 
@@ -72,7 +72,10 @@ interface AuthBlock {
  * Builds the auth configuration. Throws ConfigError listing every problem;
  * `warnings` are non-fatal (`file:line:col: invalid use of field ...`).
  */
-export function buildAuthConfig(opts: ServerOptions, build: BuildAuthOptions = {}): { auth: AuthConfig; warnings: string[] } {
+export function buildAuthConfig(
+  opts: ServerOptions,
+  build: BuildAuthOptions = {},
+): { auth: AuthConfig; warnings: string[] } {
   const c = new Collector();
   const topPos = (name: string): ConfPos | undefined => {
     if (build.root === undefined) return undefined;
@@ -129,7 +132,7 @@ export function buildAuthConfig(opts: ServerOptions, build: BuildAuthOptions = {
 
   const accounts = new Map<string, AccountDef>();
   const global = newAccountDef(GLOBAL_ACCOUNT);
-  const mappings = opts.extra.mappings;
+  const mappings = opts.extra?.mappings;
   if (mappings !== undefined && isMap(mappings)) global.mappings = mappings;
   accounts.set(GLOBAL_ACCOUNT, global);
   for (const a of parsed.accounts) accounts.set(a.name, a);
@@ -163,7 +166,7 @@ export function buildAuthConfig(opts: ServerOptions, build: BuildAuthOptions = {
 
   // Startup checks (nats-server validateOptions, configureAccounts).
   const startup: string[] = [];
-  const operatorMode = opts.extra.operator !== undefined;
+  const operatorMode = opts.extra?.operator !== undefined;
   if (opts.noAuthUser) {
     const problem = noAuthUserProblem(opts.noAuthUser, users, nkeys, operatorMode);
     if (problem !== null) startup.push(problem);
@@ -182,7 +185,13 @@ export function buildAuthConfig(opts: ServerOptions, build: BuildAuthOptions = {
   // clients without credentials into $G through a user it makes up.
   if (systemAccount !== undefined && accounts.size === 2 && !opts.noAuthUser && !operatorMode) {
     const generated = sysAccOnlyUserName();
-    users.push({ username: generated, password: generated.slice(6), account: GLOBAL_ACCOUNT, permissions: null, allowedConnectionTypes: null });
+    users.push({
+      username: generated,
+      password: generated.slice(6),
+      account: GLOBAL_ACCOUNT,
+      permissions: null,
+      allowedConnectionTypes: null,
+    });
     auth.users.set(generated, users[users.length - 1]!);
     auth.noAuthUser = generated;
     auth.sysAccOnlyNoAuthUser = generated;

@@ -10,6 +10,8 @@ import { Logger } from "../server/logger.ts";
 import { Server } from "../server/server.ts";
 import { VERSION } from "../server/version.ts";
 import { installSignalHandlers } from "./signals.ts";
+import { buildAuthConfig } from "../auth/config.ts";
+import { buildTLSConfig } from "../server/tls.ts";
 import { sendSignalCommand } from "./signal-command.ts";
 
 /** The name errors are prefixed with (`nats-server: ...` for the reference). */
@@ -61,6 +63,9 @@ function checkConfig(cmd: CommandLine): number {
   try {
     const { options, warnings, digest } = loadConfig(cmd.configFile!);
     applyFlagOverrides(options, cmd);
+    // The blocks other subsystems own are checked too (users, accounts, TLS files).
+    warnings.push(...buildAuthConfig(options, { checkOnly: true }).warnings);
+    buildTLSConfig(options.tls);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
     // Like the reference, -t fails on warnings about a field (file:line:col),
     // not on the note that a file is empty.
@@ -89,7 +94,12 @@ async function runServer(cmd: CommandLine): Promise<number> {
   for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
 
   const logger = new Logger(options);
-  const server = new Server(options, logger);
+  let server: Server;
+  try {
+    server = new Server(options, logger);
+  } catch (e) {
+    return configFailure(e);
+  }
   try {
     server.start();
   } catch (e) {

@@ -20,7 +20,7 @@ import { authorizeImplicitly, type ReplyGrant } from "./auth.ts";
 import type { CompiledPermissions } from "../auth/permissions.ts";
 import type { ConnectionType } from "../auth/types.ts";
 import type { X509Certificate } from "node:crypto";
-import { certIdentities, onTLSTimeout, tlsFailed, TLS_REQUIRED_ERR } from "./tls.ts";
+import { certIdentities, onTLSTimeout, tlsFailed } from "./tls.ts";
 import type { ClientHost } from "./host.ts";
 import { latin1, utf8Text } from "../protocol/text.ts";
 
@@ -78,7 +78,6 @@ export class Client implements ProtocolHandler {
   tlsDone = false;
   /** Identities of a verified client certificate (verify_and_map). */
   certIdentities: string[] | null = null;
-  private rawSocket: Transport | null = null;
   private tlsTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** How the client came in, for allowed_connection_types. */
@@ -329,9 +328,8 @@ export class Client implements ProtocolHandler {
   }
 
   /** The socket was upgraded to TLS: write to the encrypted side from now on. */
-  useTLS(tls: Transport, raw: Transport, timeoutMs: number): void {
+  useTLS(tls: Transport, timeoutMs: number): void {
     this.transport = tls;
-    this.rawSocket = raw;
     this.tlsTimer = setTimeout(onTLSTimeout, timeoutMs, this);
   }
 
@@ -343,17 +341,8 @@ export class Client implements ProtocolHandler {
       return;
     }
     this.tlsDone = true;
-    this.rawSocket = null;
     if (cert !== undefined) this.certIdentities = certIdentities(cert);
     this.flush();
-  }
-
-  /** No handshake in time: say so in plain text, as the peer is not speaking TLS. */
-  closeTLSTimeout(): void {
-    this.rawSocket?.write(new TextEncoder().encode(TLS_REQUIRED_ERR));
-    this.close(ClosedReason.TLSHandshakeError, false);
-    this.rawSocket?.end();
-    this.rawSocket = null;
   }
 
   /** Holds input until resume() (asynchronous CONNECT check). */

@@ -5,12 +5,15 @@ import type { X509Certificate } from "node:crypto";
 import type { Client } from "./client.ts";
 import { ClosedReason } from "./closed.ts";
 
-export const TLS_REQUIRED_ERR = "-ERR 'Secure Connection - TLS Required'\r\n";
-
+/**
+ * No handshake in time. The reference's `Secure Connection - TLS Required`
+ * would have to go through the half-open TLS session, where a plain-text
+ * peer cannot read it; like nats-server 2.9.10 on the wire, the peer sees
+ * INFO and then the close.
+ */
 export function onTLSTimeout(c: Client): void {
   if (c.closed || c.tlsDone) return;
-  c.server.logger.error(`${c.label()} - TLS handshake timeout`);
-  c.closeTLSTimeout();
+  tlsFailed(c, "timeout");
 }
 
 /**

@@ -199,8 +199,8 @@ export class Server implements ClientHost {
   }
 
   private applyOptions(next: ServerOptions, auth: AuthConfig): void {
+    const authChanged = !sameValue(authInputs(this.options), authInputs(next));
     this.options = next;
-    const authChanged = !sameValue(this.auth, auth);
     this.auth = auth;
     if (authChanged) {
       syncAccounts(this, auth);
@@ -240,6 +240,11 @@ export class Server implements ClientHost {
     this.logger.notice("Server Exiting..");
     this.resolveDone();
   }
+}
+
+/** The options the auth configuration is built from. */
+function authInputs(o: ServerOptions): unknown[] {
+  return [o.authorization, o.accounts, o.noAuthUser, o.systemAccount, o.username, o.password, o.authorizationToken];
 }
 
 export function hostPort(host: string, port: number): string {

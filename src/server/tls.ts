@@ -165,5 +165,5 @@ export function upgradeClient(s: Socket<SocketData>, c: Client, cfg: TLSConfig):
     socket: TLS_HANDLERS,
     data: { client: c, upgraded: false },
   });
-  c.useTLS(tls, s, cfg.timeoutMs);
+  c.useTLS(tls, cfg.timeoutMs);
 }

@@ -16,6 +16,7 @@ accounts {
       {service: "help.>"}
       {service: "private.svc", accounts: [C]}
       {service: "multi.svc", response_type: stream}
+      {service: "once.svc"}
     ]
   }
   B: {
@@ -32,6 +33,7 @@ accounts {
       {stream: {account: A, subject: "news.sports"}, to: "sports"}
       {service: {account: A, subject: "help.*"}}
       {service: {account: A, subject: "private.svc"}}
+      {service: {account: A, subject: "once.svc"}}
     ]
   }
   D: { users: [ {user: d, password: d} ] }
@@ -146,7 +148,7 @@ describe("service imports", () => {
         for (let i = 0; i < 3; i++) msg.respond(`part ${i}`);
       },
     });
-    a.subscribe("help.once", {
+    a.subscribe("once.svc", {
       callback: (_e, msg) => {
         msg.respond("first");
         msg.respond("second");
@@ -166,7 +168,7 @@ describe("service imports", () => {
     const c = await as("c");
     const once: string[] = [];
     c.subscribe("_INBOX.once", { callback: (_e, msg) => once.push(new TextDecoder().decode(msg.data)) });
-    c.publish("help.once", "go", { reply: "_INBOX.once" });
+    c.publish("once.svc", "go", { reply: "_INBOX.once" });
     await c.flush();
     await Bun.sleep(100);
     await c.flush();

@@ -229,7 +229,9 @@ describe("authorization: block errors", () => {
   });
 
   test("duplicates", () => {
-    expect(errors("authorization { users: [{user: b}, {user: b}] }")).toEqual(['main.conf:1:0: Duplicate user "b" detected']);
+    expect(errors("authorization { users: [{user: b}, {user: b}] }")).toEqual([
+      'main.conf:1:0: Duplicate user "b" detected',
+    ]);
     expect(errors(`authorization { users: [{nkey: ${UKEY}}, {nkey: ${UKEY}}] }`)).toEqual([
       `main.conf:1:0: Duplicate nkey "${UKEY}" detected`,
     ]);
@@ -254,7 +256,9 @@ describe("authorization: block errors", () => {
       "main.conf:2:3: interface conversion: interface {} is []interface {}, not string",
     ]);
     // A key used as a variable is not a field.
-    expect(auth("authorization {\n  PASS: pw\n  users: [{user: a, password: $PASS}]\n}").users.get("a")?.password).toBe("pw");
+    expect(auth("authorization {\n  PASS: pw\n  users: [{user: a, password: $PASS}]\n}").users.get("a")?.password).toBe(
+      "pw",
+    );
   });
 });
 
@@ -269,7 +273,13 @@ describe("users", () => {
     }`);
     expect(a.mode).toBe("users");
     expect([...a.users.keys()]).toEqual(["a", "b"]);
-    expect(a.users.get("a")).toEqual({ username: "a", password: "pa", account: "$G", permissions: null, allowedConnectionTypes: null });
+    expect(a.users.get("a")).toEqual({
+      username: "a",
+      password: "pa",
+      account: "$G",
+      permissions: null,
+      allowedConnectionTypes: null,
+    });
     expect(a.users.get("b")?.password).toBe("pb");
     expect(a.nkeys.get(UKEY)).toEqual({ nkey: UKEY, account: "$G", permissions: null, allowedConnectionTypes: null });
   });
@@ -289,15 +299,21 @@ describe("users", () => {
     expect(errors('authorization { users: [{user: "", password: b}] }')).toEqual([
       "main.conf:1:35: User entry requires a user",
     ]);
-    expect(errors("authorization { users: [{nkey: UABC}] }")).toEqual(["main.conf:1:25: Not a valid public nkey for a user"]);
-    expect(errors(`authorization { users: [{nkey: ${AKEY}}] }`)).toEqual(["main.conf:1:25: Not a valid public nkey for a user"]);
+    expect(errors("authorization { users: [{nkey: UABC}] }")).toEqual([
+      "main.conf:1:25: Not a valid public nkey for a user",
+    ]);
+    expect(errors(`authorization { users: [{nkey: ${AKEY}}] }`)).toEqual([
+      "main.conf:1:25: Not a valid public nkey for a user",
+    ]);
     expect(errors(`authorization { users: [{nkey: ${UKEY}, user: x}] }`)).toEqual([
       "main.conf:1:89: Nkey users do not take usernames or passwords",
     ]);
     expect(errors(`authorization {\n  users: [{nkey: ${UKEY}, password: x}]\n}`)).toEqual([
       "main.conf:2:76: Nkey users do not take usernames or passwords",
     ]);
-    expect(errors('authorization { users: "x" }')).toEqual(["main.conf:1:16: Expected users field to be an array, got x"]);
+    expect(errors('authorization { users: "x" }')).toEqual([
+      "main.conf:1:16: Expected users field to be an array, got x",
+    ]);
     expect(errors('authorization { users: [ "x" ] }')).toEqual([
       "main.conf:1:26: Expected user entry to be a map/struct, got x",
     ]);
@@ -307,7 +323,9 @@ describe("users", () => {
     ]);
     // In accounts nats-server gives no position for a users value that is not an array.
     expect(errors("accounts { A { users: 5 } }")).toEqual(["Expected users field to be an array, got 5"]);
-    expect(errors("accounts { A { users: [ {nkey: UABC} ] } }")).toEqual(["main.conf:1:25: Not a valid public nkey for a user"]);
+    expect(errors("accounts { A { users: [ {nkey: UABC} ] } }")).toEqual([
+      "main.conf:1:25: Not a valid public nkey for a user",
+    ]);
   });
 
   test("allowed connection types", () => {
@@ -324,9 +342,9 @@ describe("users", () => {
   });
 
   test("allowed connection types errors", () => {
-    expect(errors('authorization { users: [ {user: a, allowed_connection_types: ["standard", "foo", "Bar"]} ] }')).toEqual([
-      'main.conf:1:35: invalid connection types ["FOO" "BAR"]',
-    ]);
+    expect(
+      errors('authorization { users: [ {user: a, allowed_connection_types: ["standard", "foo", "Bar"]} ] }'),
+    ).toEqual(['main.conf:1:35: invalid connection types ["FOO" "BAR"]']);
     expect(errors("authorization { users: [ {user: a, allowed_connection_types: 5} ] }")).toEqual([
       "main.conf:1:35: error parsing allowed connection types: unsupported type int64",
     ]);
@@ -354,7 +372,11 @@ describe("users", () => {
     expect(a.defaultPermissions).toEqual(d);
     expect(a.users.get("a")?.permissions).toEqual(d);
     expect(a.nkeys.get(UKEY)?.permissions).toEqual(d);
-    expect(a.users.get("b")?.permissions).toEqual({ publish: null, subscribe: { allow: ["own"], deny: null }, response: null });
+    expect(a.users.get("b")?.permissions).toEqual({
+      publish: null,
+      subscribe: { allow: ["own"], deny: null },
+      response: null,
+    });
     // Own (even empty) permissions win.
     expect(a.users.get("c")?.permissions).toEqual({ publish: null, subscribe: null, response: null });
     expect(a.users.get("x")?.permissions?.publish?.allow).toEqual(["acc"]);
@@ -363,15 +385,17 @@ describe("users", () => {
     expect(a.users.get("z")?.permissions).toBeNull();
     expect(account(a, "A").defaultPermissions?.publish?.allow).toEqual(["acc"]);
     for (const alias of ["default_permission", "permissions"]) {
-      expect(auth(`authorization { ${alias}: { sub: "s" }, users: [{user: a}] }`).users.get("a")?.permissions?.subscribe?.allow).toEqual([
-        "s",
-      ]);
+      expect(
+        auth(`authorization { ${alias}: { sub: "s" }, users: [{user: a}] }`).users.get("a")?.permissions?.subscribe
+          ?.allow,
+      ).toEqual(["s"]);
     }
   });
 });
 
 describe("permissions", () => {
-  const perms = (p: string) => auth(`authorization { users: [{user: a, permissions: ${p}}] }`).users.get("a")!.permissions;
+  const perms = (p: string) =>
+    auth(`authorization { users: [{user: a, permissions: ${p}}] }`).users.get("a")!.permissions;
   const permErrors = (p: string) => errors(`authorization {\n  users: [{user: a, permissions: ${p}}]\n}`);
 
   test("forms and aliases", () => {
@@ -408,14 +432,19 @@ describe("permissions", () => {
     });
     expect(perms('{ publish: { deny: "x" }, allow_responses: true }')?.publish).toEqual({ allow: [], deny: ["x"] });
     expect(perms('{ allow_responses: { max_msgs: -1, ttl: "-1s" } }')?.response).toEqual({ max: -1, expiresMs: -1000 });
-    expect(perms('{ allow_responses: { max_messages: 0, expiration: "0s" } }')?.response).toEqual({ max: 1, expiresMs: 120_000 });
-    expect(perms('{ allow_responses: { max_responses: 3 } }')?.response).toEqual({ max: 3, expiresMs: 120_000 });
+    expect(perms('{ allow_responses: { max_messages: 0, expiration: "0s" } }')?.response).toEqual({
+      max: 1,
+      expiresMs: 120_000,
+    });
+    expect(perms("{ allow_responses: { max_responses: 3 } }")?.response).toEqual({ max: 3, expiresMs: 120_000 });
   });
 
   test("subject errors: old style has no position, allow/deny do", () => {
     expect(permErrors('{ publish: "a..b" }')).toEqual(['subject "a..b" is not a valid subject']);
     expect(permErrors('{ publish: "" }')).toEqual(['subject "" is not a valid subject']);
-    expect(permErrors('{ publish: { allow: "a..b" } }')).toEqual(['main.conf:2:47: subject "a..b" is not a valid subject']);
+    expect(permErrors('{ publish: { allow: "a..b" } }')).toEqual([
+      'main.conf:2:47: subject "a..b" is not a valid subject',
+    ]);
     expect(permErrors('{ subscribe: { deny: ["ok", "b.>.c"] } }')).toEqual([
       'main.conf:2:49: subject "b.>.c" is not a valid subject',
     ]);
@@ -424,8 +453,12 @@ describe("permissions", () => {
     expect(permErrors('{ subscribe: ["a q..x"] }')).toEqual(['queue "q..x" is not a valid queue']);
     // Queue entries are for subscribe only.
     expect(permErrors('{ publish: ["a", "b q"] }')).toEqual(['subject "b q" is not a valid subject']);
-    expect(permErrors("{ publish: 1 }")).toEqual(["Expected subject permissions to be a subject, or array of subjects, got int64"]);
-    expect(permErrors("{ publish: [a, true] }")).toEqual(["main.conf:2:49: Subject in permissions array cannot be cast to string"]);
+    expect(permErrors("{ publish: 1 }")).toEqual([
+      "Expected subject permissions to be a subject, or array of subjects, got int64",
+    ]);
+    expect(permErrors("{ publish: [a, true] }")).toEqual([
+      "main.conf:2:49: Subject in permissions array cannot be cast to string",
+    ]);
   });
 
   test("structure errors", () => {
@@ -447,7 +480,9 @@ describe("permissions", () => {
     expect(permErrors('{ allow_responses: { expires: "5x" } }')).toEqual([
       'main.conf:2:55: error parsing expires: time: unknown unit "x" in duration "5x"',
     ]);
-    expect(permErrors('{ allow_responses: { bar: "5s" } }')).toEqual(['main.conf:2:55: Unknown field "bar" parsing permissions']);
+    expect(permErrors('{ allow_responses: { bar: "5s" } }')).toEqual([
+      'main.conf:2:55: Unknown field "bar" parsing permissions',
+    ]);
   });
 
   test("every error of a file is reported", () => {
@@ -476,7 +511,9 @@ describe("accounts", () => {
   test("list form errors", () => {
     expect(errors("accounts: [A, B, A]")).toEqual(["main.conf:1:17: Duplicate Account Entry: A"]);
     expect(errors('accounts: [A, "$G"]')).toEqual(['main.conf:1:15: "$G" is a Reserved Account']);
-    expect(errors("accounts: [A, true, B]")).toEqual(["main.conf:1:14: interface conversion: interface {} is bool, not string"]);
+    expect(errors("accounts: [A, true, B]")).toEqual([
+      "main.conf:1:14: interface conversion: interface {} is bool, not string",
+    ]);
   });
 
   test("map form", () => {
@@ -498,7 +535,12 @@ describe("accounts", () => {
     expect(a.users.get("a")?.account).toBe("A");
     expect(a.nkeys.get(UKEY)?.account).toBe("A");
     expect(a.users.get("b")?.account).toBe("B");
-    expect(account(a, "A").limits).toEqual({ maxConnections: 5, maxSubscriptions: 3, maxPayload: 100, maxLeafnodes: -1 });
+    expect(account(a, "A").limits).toEqual({
+      maxConnections: 5,
+      maxSubscriptions: 3,
+      maxPayload: 100,
+      maxLeafnodes: -1,
+    });
     expect(account(a, "B").limits).toEqual({ maxConnections: 0, maxSubscriptions: -1, maxPayload: 7, maxLeafnodes: 2 });
     expect(account(a, "A").mappings).toEqual({ "a.b": "c.d" });
   });
@@ -518,12 +560,18 @@ describe("accounts", () => {
     expect(errors('accounts: { "$G": {} }')).toEqual(['main.conf:1:13: "$G" is a Reserved Account']);
     expect(errors("accounts: { A: 1 }")).toEqual(["main.conf:1:12: Expected map entries for accounts"]);
     expect(errors("accounts: { A: { foo: 1 } }")).toEqual(['main.conf:1:17: unknown field "foo"']);
-    expect(errors('accounts: { A: { nkey: "AXX" } }')).toEqual(['main.conf:1:17: Not a valid public nkey for an account: "AXX"']);
+    expect(errors('accounts: { A: { nkey: "AXX" } }')).toEqual([
+      'main.conf:1:17: Not a valid public nkey for an account: "AXX"',
+    ]);
     expect(errors(`accounts: { A: { nkey: ${UKEY} } }`)).toEqual([
       `main.conf:1:17: Not a valid public nkey for an account: "${UKEY}"`,
     ]);
-    expect(errors("accounts: { A: { nkey: 5 } }")).toEqual(["main.conf:1:17: Not a valid public nkey for an account: '\\x05'"]);
-    expect(errors("accounts: { A: { limits: 5 } }")).toEqual(["main.conf:1:17: Expected account limits to be a map/struct, got 5"]);
+    expect(errors("accounts: { A: { nkey: 5 } }")).toEqual([
+      "main.conf:1:17: Not a valid public nkey for an account: '\\x05'",
+    ]);
+    expect(errors("accounts: { A: { limits: 5 } }")).toEqual([
+      "main.conf:1:17: Expected account limits to be a map/struct, got 5",
+    ]);
     expect(errors("accounts: { A: { limits: { max_connections: 5, bar: 2 } } }")).toEqual([
       'main.conf:1:47: Unknown field "bar" parsing account limits',
     ]);
@@ -624,27 +672,39 @@ describe("exports and imports", () => {
   });
 
   test("import authorization errors", () => {
-    const pre = "accounts: { A: { exports: [{stream: \"a.>\"}, {service: \"s.>\"}] }, B: {}, C: {} }\naccounts.B";
-    void pre;
-    expect(errors('accounts: { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "c.b"}}] } }')).toEqual([
-      'main.conf:1:0: Error adding stream import "c.b": stream import not authorized',
-    ]);
-    expect(errors('port: 1\naccounts: { A: { exports: [{service: "a.>"}] }, B: { imports: [{service: {account: A, subject: "c.b"}}] } }')).toEqual([
-      'main.conf:2:1: Error adding service import "c.b": service import not authorized',
-    ]);
     expect(
-      errors('accounts: { A: { exports: [{stream: "a.>", accounts: [C]}] }, B: { imports: [{stream: {account: A, subject: "a.b"}}] }, C: {} }'),
+      errors(
+        'accounts: { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "c.b"}}] } }',
+      ),
+    ).toEqual(['main.conf:1:0: Error adding stream import "c.b": stream import not authorized']);
+    expect(
+      errors(
+        'port: 1\naccounts: { A: { exports: [{service: "a.>"}] }, B: { imports: [{service: {account: A, subject: "c.b"}}] } }',
+      ),
+    ).toEqual(['main.conf:2:1: Error adding service import "c.b": service import not authorized']);
+    expect(
+      errors(
+        'accounts: { A: { exports: [{stream: "a.>", accounts: [C]}] }, B: { imports: [{stream: {account: A, subject: "a.b"}}] }, C: {} }',
+      ),
     ).toEqual(['main.conf:1:0: Error adding stream import "a.b": stream import not authorized']);
     expect(
-      errors('accounts: { A: { exports: [{stream: "x.*", account_token_position: 2}] }, B: { imports: [{stream: {account: A, subject: x.C}}] } }'),
+      errors(
+        'accounts: { A: { exports: [{stream: "x.*", account_token_position: 2}] }, B: { imports: [{stream: {account: A, subject: x.C}}] } }',
+      ),
     ).toEqual(['main.conf:1:0: Error adding stream import "x.C": stream import not authorized']);
     // Importing more than is exported.
-    expect(errors('accounts: { A: { exports: [{stream: "a.*"}] }, B: { imports: [{stream: {account: A, subject: "a.>"}}] } }')).toEqual([
-      'main.conf:1:0: Error adding stream import "a.>": stream import not authorized',
-    ]);
+    expect(
+      errors(
+        'accounts: { A: { exports: [{stream: "a.*"}] }, B: { imports: [{stream: {account: A, subject: "a.>"}}] } }',
+      ),
+    ).toEqual(['main.conf:1:0: Error adding stream import "a.>": stream import not authorized']);
     // Allowed: within the export, approved account, token position.
-    auth('accounts: { A: { exports: [{stream: "a.>", accounts: [B]}] }, B: { imports: [{stream: {account: A, subject: "a.*"}}] } }');
-    auth('accounts: { A: { exports: [{stream: "x.*", account_token_position: 2}] }, B: { imports: [{stream: {account: A, subject: x.B}}] } }');
+    auth(
+      'accounts: { A: { exports: [{stream: "a.>", accounts: [B]}] }, B: { imports: [{stream: {account: A, subject: "a.*"}}] } }',
+    );
+    auth(
+      'accounts: { A: { exports: [{stream: "x.*", account_token_position: 2}] }, B: { imports: [{stream: {account: A, subject: x.B}}] } }',
+    );
   });
 
   test("undefined accounts", () => {
@@ -687,23 +747,29 @@ describe("exports and imports", () => {
       'main.conf:1:0: Error adding service import "s..b": sublist: invalid subject',
     ]);
     // Fine: the same wildcards, or a literal import.
-    auth('accounts: { A: { exports: [{service: "s.>"}] }, B: { imports: [{service: {account: A, subject: "s.*"}, to: "b.*"}] } }');
-    auth('accounts: { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "a.b"}, to: "b.*"}] } }');
+    auth(
+      'accounts: { A: { exports: [{service: "s.>"}] }, B: { imports: [{service: {account: A, subject: "s.*"}, to: "b.*"}] } }',
+    );
+    auth(
+      'accounts: { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "a.b"}, to: "b.*"}] } }',
+    );
   });
 
   test("import cycles", () => {
     expect(
       errors(
-        "accounts: { A: { exports: [{stream: \"x\"}], imports: [{stream: {account: B, subject: x}}] }, B: { exports: [{stream: \"x\"}], imports: [{stream: {account: A, subject: x}}] } }",
+        'accounts: { A: { exports: [{stream: "x"}], imports: [{stream: {account: B, subject: x}}] }, B: { exports: [{stream: "x"}], imports: [{stream: {account: A, subject: x}}] } }',
       ),
     ).toEqual(['main.conf:1:0: Error adding stream import "x": import forms a cycle']);
     expect(
       errors(
-        "accounts: { A: { exports: [{service: \"x\"}], imports: [{service: {account: B, subject: x}}] }, B: { exports: [{service: \"x\"}], imports: [{service: {account: A, subject: x}}] } }",
+        'accounts: { A: { exports: [{service: "x"}], imports: [{service: {account: B, subject: x}}] }, B: { exports: [{service: "x"}], imports: [{service: {account: A, subject: x}}] } }',
       ),
     ).toEqual(['main.conf:1:0: Error adding service import "x": import forms a cycle']);
     // Importing one's own export is not a cycle.
-    auth('accounts: { A: { exports: [{service: "x"}, {stream: "y"}], imports: [{service: {account: A, subject: x}}, {stream: {account: A, subject: y}}] } }');
+    auth(
+      'accounts: { A: { exports: [{service: "x"}, {stream: "y"}], imports: [{service: {account: A, subject: x}}, {stream: {account: A, subject: y}}] } }',
+    );
   });
 
   test("duplicate service import subject", () => {
@@ -734,8 +800,12 @@ describe("exports and imports", () => {
     expect(e("[{foo: a}]")).toEqual(['main.conf:1:28: unknown field "foo"']);
     expect(e("[{stream: a, service: b}]")).toEqual(['main.conf:1:39: Detected service "b" but already saw a stream']);
     expect(e("[{service: b, stream: a}]")).toEqual(['main.conf:1:40: Detected stream "a" but already saw a service']);
-    expect(e("[{stream: a, response_type: stream}]")).toEqual(["main.conf:1:39: Detected response directive on non-service"]);
-    expect(e('[{response_type: stream, stream: a}]')).toEqual(["main.conf:1:28: Detected response directive on non-service"]);
+    expect(e("[{stream: a, response_type: stream}]")).toEqual([
+      "main.conf:1:39: Detected response directive on non-service",
+    ]);
+    expect(e("[{response_type: stream, stream: a}]")).toEqual([
+      "main.conf:1:28: Detected response directive on non-service",
+    ]);
     expect(e("[{service: a, response: stream, response_type: chunked}]")).toEqual([
       "main.conf:1:58: Duplicate response type definition",
     ]);
@@ -752,7 +822,9 @@ describe("exports and imports", () => {
     expect(e('[{service: a, latency: { sampling: "x%", subject: x }}]')).toEqual([
       'main.conf:1:51: Failed to parse latency sample: strconv.Atoi: parsing "x": invalid syntax',
     ]);
-    expect(e("[{service: a, latency: { sampling: 50 }}]")).toEqual(["main.conf:1:40: Latency subject required, but missing"]);
+    expect(e("[{service: a, latency: { sampling: 50 }}]")).toEqual([
+      "main.conf:1:40: Latency subject required, but missing",
+    ]);
     expect(e("[{stream: a, accounts: x}]")).toEqual([
       "main.conf:1:39: interface conversion: interface {} is string, not []interface {}",
     ]);
@@ -817,7 +889,14 @@ describe("exportAllows", () => {
     imports: [],
     defaultPermissions: null,
     limits: { maxConnections: 0, maxSubscriptions: 0, maxPayload: 0, maxLeafnodes: 0 },
-    exports: exports.map((e) => ({ kind: "stream", subject: "", accounts: null, responseType: "singleton", responseThresholdMs: 120_000, ...e })),
+    exports: exports.map((e) => ({
+      kind: "stream",
+      subject: "",
+      accounts: null,
+      responseType: "singleton",
+      responseThresholdMs: 120_000,
+      ...e,
+    })),
   });
 
   test("public, restricted and token-position exports", () => {
@@ -908,7 +987,9 @@ describe("system account", () => {
     expect(auth("system_account: A\naccounts { A {} }").sysAccOnlyNoAuthUser).toBe(generated);
     // Not with a second account, or an explicit no_auth_user.
     expect(auth("accounts { $SYS { users [{user: s, password: s}] }, A {} }").sysAccOnlyNoAuthUser).toBeUndefined();
-    expect(auth("accounts { $SYS { users [{user: s, password: s}] } }\nno_auth_user: s").sysAccOnlyNoAuthUser).toBeUndefined();
+    expect(
+      auth("accounts { $SYS { users [{user: s, password: s}] } }\nno_auth_user: s").sysAccOnlyNoAuthUser,
+    ).toBeUndefined();
     // The made-up user is not a plaintext password.
     expect(auth(`accounts { $SYS { users [{user: s, password: "${BCRYPT_HASH}"}] } }`).plaintextPasswords).toBe(false);
   });
@@ -921,7 +1002,7 @@ describe("plaintext passwords", () => {
     expect(auth(`authorization { users: [{nkey: ${UKEY}}] }`).plaintextPasswords).toBe(false);
     expect(auth("port: 1", { flags: { username: "u", password: "p" } }).plaintextPasswords).toBe(true);
     // Certificate-mapped users need no password.
-    const o = options("authorization { users: [{user: \"CN=a\"}] }");
+    const o = options('authorization { users: [{user: "CN=a"}] }');
     expect(buildAuthConfig(o).auth.plaintextPasswords).toBe(true);
     o.tls = { cert_file: "c", key_file: "k", verify_and_map: true };
     expect(buildAuthConfig(o).auth.plaintextPasswords).toBe(false);
@@ -1103,14 +1184,22 @@ const STARTUP: Array<[conf: string, reference: string, ours: string]> = [
     'no_auth_user: "zz" not present as user in authorization block or account configuration',
     'no_auth_user: "zz" not present as user or nkey in authorization block or account configuration',
   ],
-  ["system_account: FOO", "error resolving system account: account missing", "error resolving system account: account missing"],
+  [
+    "system_account: FOO",
+    "error resolving system account: account missing",
+    "error resolving system account: account missing",
+  ],
 ];
 
 describe.skipIf(!existsSync(NATS_SERVER))("startup checks match a starting nats-server", () => {
   for (const [text, reference, mine] of STARTUP) {
     test(text, async () => {
       const dir = withFiles({ "main.conf": `${text}\n` });
-      const p = Bun.spawn([NATS_SERVER, "-c", "main.conf", "-a", "127.0.0.1", "-p", "-1"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+      const p = Bun.spawn([NATS_SERVER, "-c", "main.conf", "-a", "127.0.0.1", "-p", "-1"], {
+        cwd: dir,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       const timer = setTimeout(() => p.kill(), 5000);
       await p.exited;
       clearTimeout(timer);

@@ -33,7 +33,7 @@ async function nc(port: number, opts: Record<string, unknown>): Promise<NatsConn
 }
 
 const tlsBlock = (extra = "") =>
-  `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}", ca_file: "${pki.ca}" ${extra} }\n`;
+  `tls {\n  cert_file: "${pki.serverCert}"\n  key_file: "${pki.serverKey}"\n  ca_file: "${pki.ca}"\n  ${extra}\n}\n`;
 
 describe("TLS", () => {
   test("INFO in plain text says tls_required; a TLS client pub/subs", async () => {
@@ -49,12 +49,24 @@ describe("TLS", () => {
     for await (const m of sub) expect(new TextDecoder().decode(m.data)).toBe("hello");
   });
 
-  test("a client that never starts TLS gets the reference error", async () => {
+  test("a client that never starts TLS is closed after the handshake timeout (as nats-server 2.9.10)", async () => {
     const s = await serve(tlsBlock("timeout: 0.3"));
     const c = await RawClient.connect(s.port);
     await c.waitFor("\r\n");
+    const t0 = Date.now();
     await c.waitClosed(3000);
-    expect(c.text).toEndWith("-ERR 'Secure Connection - TLS Required'\r\n");
+    expect(Date.now() - t0).toBeGreaterThan(200);
+    expect(c.text).toMatch(/^INFO \{.*\} \r\n$/);
+    await s.waitLog("TLS handshake error: timeout");
+  });
+
+  test("a plain-text CONNECT on a TLS port fails the handshake and closes", async () => {
+    const s = await serve(tlsBlock());
+    const c = await RawClient.connect(s.port);
+    await c.waitFor("\r\n");
+    c.write('CONNECT {"verbose":false}\r\nPING\r\n');
+    await c.waitClosed(3000);
+    expect(c.text).not.toContain("PONG");
   });
 
   test("verify: a client certificate is required and checked", async () => {

@@ -119,6 +119,12 @@ describe("transcripts match nats-server 2.9.10", () => {
         return;
       }
       const want = await run(ref.port);
+      if (name === "two subs one connection") {
+        // The reference keeps a node's subscriptions in a Go map: their order is random.
+        const sorted = (t: string[]) => t.map((x) => x.split(/(?=MSG )/).sort().join(""));
+        expect(sorted(got)).toEqual(sorted(want));
+        return;
+      }
       if (name.startsWith("queue group")) {
         // Which member gets the message is random: compare the count only.
         const count = (s: string) => (s.match(/MSG foo/g) ?? []).length;
