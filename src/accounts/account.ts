@@ -1,7 +1,7 @@
 // An account: an isolated subject space. Every connection belongs to one;
 // messages cross accounts only through exports and imports (a later issue).
 
-import { createSublist } from "../sublist/index.ts";
+import { createSublist, type SublistImpl } from "../sublist/index.ts";
 import type { Sublist } from "../sublist/types.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
@@ -18,9 +18,9 @@ export class Account {
 
   constructor(
     readonly name: string,
-    opts: { cache: boolean; limits?: AccountLimits },
+    opts: { cache: boolean; impl?: SublistImpl; limits?: AccountLimits },
   ) {
-    this.sublist = createSublist<Subscription>({ cache: opts.cache });
+    this.sublist = createSublist<Subscription>({ cache: opts.cache, impl: opts.impl });
     this.limits = opts.limits ?? NO_LIMITS;
   }
 }

@@ -1,6 +1,9 @@
 // Maps subjects between two patterns, for imports: the tokens a `*` or `>`
 // of the source pattern matched fill the wildcards of the target pattern, in
-// order ("news.>" -> "a.news.>" maps "news.eu.sport" to "a.news.eu.sport").
+// order ("news.>" -> "a.news.>" maps "news.eu.sport" to "a.news.eu.sport"),
+// or by position where the target names them (`$1`, `{{wildcard(1)}}`).
+
+const POSITIONAL = /^(?:\$(\d+)|\{\{\s*wildcard\((\d+)\)\s*\}\})$/;
 
 export class SubjectMapping {
   private readonly identity: boolean;
@@ -15,7 +18,7 @@ export class SubjectMapping {
     this.identity = from === to;
     this.fromTokens = from.split(".");
     this.toTokens = to.split(".");
-    this.toLiteral = !this.toTokens.some((t) => t === "*" || t === ">");
+    this.toLiteral = !this.toTokens.some((t) => t === "*" || t === ">" || POSITIONAL.test(t));
   }
 
   /** `subject` matches `from`; returns its image under `to`. */
@@ -36,7 +39,9 @@ export class SubjectMapping {
     let k = 0;
     const out: string[] = [];
     for (const t of this.toTokens) {
-      if (t === "*") out.push(singles[k++] ?? "*");
+      const pos = POSITIONAL.exec(t);
+      if (pos !== null) out.push(singles[Number(pos[1] ?? pos[2]) - 1] ?? t);
+      else if (t === "*") out.push(singles[k++] ?? "*");
       else if (t === ">") out.push(tail !== "" ? tail : singles.slice(k).join("."));
       else out.push(t);
     }

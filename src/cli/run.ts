@@ -56,7 +56,14 @@ export function buildOptions(cmd: CommandLine): { options: ServerOptions; warnin
   let warnings: string[] = [];
   if (cmd.configFile) ({ options, warnings } = loadConfig(cmd.configFile));
   applyFlagOverrides(options, cmd);
+  options.sublistImpl = sublistImplFromEnv();
   return { options, warnings };
+}
+
+/** NATS_BUN_SUBLIST=ts|native|auto picks the subject trie (for comparisons). */
+function sublistImplFromEnv(): ServerOptions["sublistImpl"] {
+  const v = process.env.NATS_BUN_SUBLIST;
+  return v === "ts" || v === "native" ? v : "auto";
 }
 
 function checkConfig(cmd: CommandLine): number {

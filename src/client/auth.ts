@@ -89,7 +89,8 @@ function finish(c: Client, r: AuthResult): boolean {
 function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
   const account = c.server.accountFor(r.account);
   const limit = account.limits.maxConnections;
-  if (account !== c.account && limit > 0 && account.clients.size >= limit) {
+  // 0 = unlimited; -1 (an explicit 0 in the file) refuses everyone.
+  if (account !== c.account && limit !== 0 && (limit < 0 || account.clients.size >= limit)) {
     c.server.logger.error(`${c.label()} - Maximum Account Connections Exceeded`);
     c.sendErr(ERR.maxAccountConnections);
     c.close(ClosedReason.MaxAccountConnectionsExceeded);

@@ -32,7 +32,7 @@ export function processSub(c: Client, arg: Uint8Array): void {
   // A duplicate sid is a no-op that still answers +OK.
   if (!c.subs.has(sid)) {
     const max = maxSubscriptions(c);
-    if (max > 0 && c.subs.size >= max) {
+    if (max !== 0 && (max < 0 || c.subs.size >= max)) {
       c.server.logger.error(`${c.label()} - Maximum Subscriptions Exceeded (max ${max})`);
       c.sendErr(ERR.maxSubscriptions);
       return;
@@ -61,10 +61,11 @@ export function processUnsub(c: Client, arg: Uint8Array): void {
   if (c.opts.verbose) c.sendOK();
 }
 
-/** The tighter of the server's and the account's limit; 0 = unlimited. */
+/** The tighter of the server's and the account's limit; 0 = unlimited, -1 = none allowed. */
 function maxSubscriptions(c: Client): number {
   const server = c.server.options.maxSubscriptions;
   const account = c.account.limits.maxSubscriptions;
+  if (account < 0) return -1;
   if (server > 0 && account > 0) return Math.min(server, account);
   return server > 0 ? server : account;
 }

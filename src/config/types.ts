@@ -53,6 +53,8 @@ export interface ServerOptions {
 
   noHeaderSupport: boolean;
   disableSublistCache: boolean;
+  /** Subject trie: native (C) when it loads, or the TypeScript twin (for comparison). */
+  sublistImpl: "auto" | "native" | "ts";
   maxClosedClients: number;
 
   /** Monitoring; 0 = off. Served by a later issue. */
@@ -106,6 +108,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   lameDuckGracePeriod: 10 * 1000,
   noHeaderSupport: false,
   disableSublistCache: false,
+  sublistImpl: "auto",
   maxClosedClients: 10000,
   httpPort: 0,
   httpsPort: 0,

@@ -19,7 +19,10 @@ export function buildInfoPrefix(s: Server): string {
     headers: !o.noHeaderSupport,
   };
   // With a no_auth_user, clients may connect without credentials.
-  if (s.authRequired && s.auth.noAuthUser === undefined) info.auth_required = true;
+  // A no_auth_user lets clients in without credentials, unless it is the one
+  // generated for a system-account-only config (the reference still asks).
+  const noAuth = s.auth.noAuthUser;
+  if (s.authRequired && (noAuth === undefined || noAuth === s.auth.sysAccOnlyNoAuthUser)) info.auth_required = true;
   if (s.tls !== null) {
     info.tls_required = true;
     if (s.tls.verify) info.tls_verify = true;

@@ -12,6 +12,7 @@ import { defaultOptions, type ServerOptions } from "../config/types.ts";
 import { Logger } from "./logger.ts";
 import { newServerId } from "./identity.ts";
 import { buildInfoPrefix, clientInfoLine } from "./info.ts";
+import { describeSublistImpl } from "../sublist/index.ts";
 import { removePortsFile, writePidFile, writePortsFile } from "./files.ts";
 import { lameDuckClose } from "./lameduck.ts";
 import { VERSION } from "./version.ts";
@@ -75,7 +76,7 @@ export class Server implements ClientHost {
   accountFor(name: string): Account {
     let a = this.accounts.get(name);
     if (a === undefined) {
-      a = new Account(name, { cache: !this.options.disableSublistCache });
+      a = new Account(name, { cache: !this.options.disableSublistCache, impl: this.options.sublistImpl });
       this.accounts.set(name, a);
     }
     return a;
@@ -107,6 +108,7 @@ export class Server implements ClientHost {
     log.notice(`  Name:     ${this.name}`);
     log.notice(`  ID:       ${this.id}`);
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
+    log.notice(describeSublistImpl(o.sublistImpl));
     for (const w of this.authWarnings) log.warn(w);
     if (this.auth.plaintextPasswords) log.warn("Plaintext passwords detected, use nkeys or bcrypt");
     if (o.maxPayload > MAX_PAYLOAD_WARN) {
