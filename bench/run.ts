@@ -29,6 +29,10 @@ interface Options {
   conns: number;
   startupSamples: number;
   cases?: Set<string>;
+  /** Config file both servers start with (-c). */
+  conf?: string;
+  /** user:pass every client presents (for a config with users). */
+  creds?: string;
 }
 
 function usage(): never {
@@ -42,6 +46,8 @@ function usage(): never {
   --deadline S      per natsbench run deadline in seconds (default 60, quick 30)
   --conns N         idle connections for the RSS case (default 10000)
   --startup N       extra start-up samples per round and server (default 3)
+  --conf FILE       start both servers with this config file (e.g. users with permissions)
+  --creds USER:PASS credentials every client presents
   --cases a,b,...   only these cases (${CASES.map((c) => c.id).join(",")},startup,rss)`);
   process.exit(0);
 }
@@ -80,12 +86,27 @@ function parseArgs(argv: string[]): Options {
       case "--conns": o.conns = num(); break;
       case "--startup": o.startupSamples = num(); break;
       case "--cases": o.cases = new Set(val().split(",").map((s) => s.trim()).filter(Boolean)); break;
+      case "--conf": o.conf = resolve(val()); break;
+      case "--creds": o.creds = val(); break;
       case "-h": case "--help": usage();
       default: throw new Error(`unknown option ${a} (try --help)`);
     }
   }
   if (!o.deadline) o.deadline = o.quick ? 30 : 60;
   return o;
+}
+
+/** What raw probe sockets send: CONNECT (with --creds if given) and PING. */
+let connectLine = 'CONNECT {"verbose":false}\r\nPING\r\n';
+/** --conf, for startServer. */
+let benchConf: string | undefined;
+
+function useAuth(opts: Options): void {
+  benchConf = opts.conf;
+  if (opts.creds) {
+    const [user, pass] = opts.creds.split(":");
+    connectLine = `CONNECT ${JSON.stringify({ verbose: false, user, pass })}\r\nPING\r\n`;
+  }
 }
 
 // ---------------------------------------------------------------- cases
@@ -340,7 +361,7 @@ function pingOnce(port: number, timeoutMs: number): Promise<boolean> {
       port,
       socket: {
         open(s) {
-          s.write('CONNECT {"verbose":false}\r\nPING\r\n');
+          s.write(connectLine);
         },
         data(s, d) {
           buf += d.toString("latin1");
@@ -367,7 +388,8 @@ async function startServer(spec: ServerSpec): Promise<Running> {
     const port = await freePort();
     const out = { text: "" };
     const t0 = performance.now();
-    const proc = Bun.spawn([...spec.cmd, "-a", "127.0.0.1", "-p", String(port)], {
+    const conf = benchConf ? ["-c", benchConf] : [];
+    const proc = Bun.spawn([...spec.cmd, ...conf, "-a", "127.0.0.1", "-p", String(port)], {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
@@ -466,7 +488,8 @@ interface CaseRun {
 async function runNatsbench(opts: Options, c: CaseDef, server: Running): Promise<CaseRun> {
   const port = server.port;
   const n = Math.max(1, Math.floor(opts.quick ? c.n / 10 : c.n));
-  const argv = [opts.natsbench, "-url", `nats://127.0.0.1:${port}`, ...c.args, "-n", String(n), "-deadline", `${opts.deadline}s`];
+  const auth = opts.creds ? `${opts.creds}@` : "";
+  const argv = [opts.natsbench, "-url", `nats://${auth}127.0.0.1:${port}`, ...c.args, "-n", String(n), "-deadline", `${opts.deadline}s`];
   const t0 = performance.now();
   const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   children.add(proc);
@@ -557,7 +580,7 @@ async function idleConnections(run: Running, count: number): Promise<ConnsResult
       socket: {
         open(s) {
           sockets.push(s);
-          s.write('CONNECT {"verbose":false}\r\nPING\r\n');
+          s.write(connectLine);
         },
         data(s, d) {
           if (done) {
@@ -732,6 +755,7 @@ async function ensureNatsbench(opts: Options) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  useAuth(opts);
   ensureFdLimit(opts);
   await ensureNatsbench(opts);
   const want = (id: string) => !opts.cases || opts.cases.has(id);
