@@ -24,6 +24,8 @@ const proc = Bun.spawnSync(
     "build",
     "--compile",
     "--minify",
+    "--bytecode",
+    "--format=esm",
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     `${root}/src/main.ts`,
