@@ -4,11 +4,11 @@
 // (bcrypt or plain, compared in constant time), single user, token,
 // no_auth_user for clients that present nothing.
 
-import { fromPublic } from "@nats-io/nkeys";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { ClientOpts } from "../client/opts.ts";
 import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
 import type { AuthConfig, ConnectionType, Permissions, User } from "./types.ts";
+import { verifyUserSignature } from "./signature.ts";
 
 export interface AuthOk {
   ok: true;
@@ -139,10 +139,5 @@ function checkSecret(given: string, stored: string, success: AuthOk, name: strin
 
 /** ed25519 signature of the nonce's ASCII bytes; base64url, or standard base64. */
 function verifySignature(publicKey: string, nonce: string, sig: string): boolean {
-  try {
-    const kp = fromPublic(publicKey);
-    return kp.verify(new TextEncoder().encode(nonce), Buffer.from(sig, "base64"));
-  } catch {
-    return false;
-  }
+  return verifyUserSignature(publicKey, new TextEncoder().encode(nonce), Buffer.from(sig, "base64"));
 }
