@@ -214,8 +214,10 @@ class ResponseEntry implements Forwarder {
   forward(pa: PubArgs, _subject: string, depth: number): boolean {
     if (depth >= MAX_HOPS) return false;
     // Singleton: one response; stream/chunked: until quiet for the threshold.
-    if (this.singleton) this.owner.drop(this);
-    else this.expires = Date.now() + this.thresholdMs;
+    const now = Date.now();
+    if (this.singleton || now > this.expires) this.owner.drop(this);
+    if (now > this.expires) return false;
+    this.expires = now + this.thresholdMs;
     return routeMsg(null, this.importer, forwarded(pa, this.reply, null), this.reply, depth + 1) > 0;
   }
 }

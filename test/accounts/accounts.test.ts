@@ -17,6 +17,7 @@ accounts {
       {service: "private.svc", accounts: [C]}
       {service: "multi.svc", response_type: stream}
       {service: "once.svc"}
+      {service: "slow.svc", response_type: stream, response_threshold: "300ms"}
     ]
   }
   B: {
@@ -25,6 +26,7 @@ accounts {
       {stream: {account: A, subject: "news.>"}, prefix: "a"}
       {service: {account: A, subject: "help.x"}, to: "a.help"}
       {service: {account: A, subject: "multi.svc"}}
+      {service: {account: A, subject: "slow.svc"}}
     ]
   }
   C: {
@@ -173,6 +175,26 @@ describe("service imports", () => {
     await Bun.sleep(100);
     await c.flush();
     expect(once).toEqual(["first"]);
+  });
+
+  test("a response mapping expires after the export's response_threshold", async () => {
+    const a = await as("a");
+    a.subscribe("slow.svc", {
+      callback: (_e, msg) => {
+        msg.respond("early");
+        setTimeout(() => msg.respond("too late"), 800);
+      },
+    });
+    await a.flush();
+    const b = await as("b");
+    const got: string[] = [];
+    b.subscribe("_INBOX.slow", { callback: (_e, msg) => got.push(new TextDecoder().decode(msg.data)) });
+    b.publish("slow.svc", "go", { reply: "_INBOX.slow" });
+    await b.flush();
+    await Bun.sleep(1500);
+    await a.flush();
+    await b.flush();
+    expect(got).toEqual(["early"]);
   });
 
   test("an export restricted to other accounts cannot be imported", async () => {

@@ -186,6 +186,7 @@ describe("permissions", () => {
       users: [
         {user: a, password: a, permissions: {publish: {allow: ["foo.>", "_INBOX.>"], deny: ["foo.secret"]}, subscribe: {allow: ["foo.*", "foo.>", "bar q1"], deny: ["foo.priv"]}}}
         {user: r, password: r, permissions: {subscribe: "req", allow_responses: true}}
+        {user: r2, password: r2, permissions: {subscribe: "req2", allow_responses: {max: 2, expires: "300ms"}}}
         {user: d, password: d}
         {user: p, password: p, permissions: {publish: ">", subscribe: ">"}}
       ]
@@ -237,6 +238,30 @@ describe("permissions", () => {
     await requester.flush();
     await Bun.sleep(20);
     expect(replies).toBe(1);
+  });
+});
+
+describe("allow_responses with max and expires", () => {
+  test("two replies allowed, and none once the grant expired", async () => {
+    const s = await serve(`
+      authorization { users: [
+        {user: r2, password: r2, permissions: {subscribe: "req2", allow_responses: {max: 2, expires: "300ms"}}}
+        {user: p, password: p}
+      ] }
+    `);
+    const responder = await raw(s.port);
+    await responder.transact('CONNECT {"user":"r2","pass":"r2","verbose":false}\r\nSUB req2 1\r\n');
+    const requester = await raw(s.port);
+    await requester.transact('CONNECT {"user":"p","pass":"p","verbose":false}\r\nSUB _INBOX.> 1\r\nPUB req2 _INBOX.a 1\r\nx\r\nPUB req2 _INBOX.b 1\r\ny\r\n');
+    await responder.waitFor("MSG req2 1 _INBOX.b 1");
+    const out = await responder.transact("PUB _INBOX.a 1\r\n1\r\nPUB _INBOX.a 1\r\n2\r\nPUB _INBOX.a 1\r\n3\r\n");
+    expect(out).toBe(`-ERR 'Permissions Violation for Publish to "_INBOX.a"'\r\nPONG\r\n`);
+    await Bun.sleep(400);
+    const late = await responder.transact("PUB _INBOX.b 1\r\n4\r\n");
+    expect(late).toBe(`-ERR 'Permissions Violation for Publish to "_INBOX.b"'\r\nPONG\r\n`);
+    await requester.transact("");
+    expect(requester.text.split("MSG _INBOX.").length - 1).toBe(2);
+    expect(requester.text).toContain("MSG _INBOX.a 1 1\r\n1\r\nMSG _INBOX.a 1 1\r\n2\r\n");
   });
 });
 
