@@ -6,6 +6,7 @@
 import { Client, type Transport } from "../src/client/client.ts";
 import { Server } from "../src/server/server.ts";
 import { Logger } from "../src/server/logger.ts";
+import { ClosedReason } from "../src/client/closed.ts";
 
 const logger = new Logger({ debug: false, trace: false, logtime: false, logtimeUTC: false, logFile: "/dev/null" });
 const server = new Server({}, logger);
@@ -29,7 +30,7 @@ function run(name: string, setup: (pub: Client) => void, frame: string, n = 2_00
   }
   const ns = ((performance.now() - t0) * 1e6) / (chunks * perChunk);
   console.log(`${name.padEnd(28)} ${ns.toFixed(1).padStart(7)} ns/msg  ${(1000 / ns).toFixed(2)} M msgs/s`);
-  pub.close(0 as never);
+  pub.close(ClosedReason.ClientClosed);
 }
 
 const quiet = 'CONNECT {"verbose":false,"pedantic":false}\r\n';
@@ -43,4 +44,13 @@ run(
     p.read(new TextEncoder().encode(quiet));
   },
   `PUB bench.subject 16\r\n${payload}\r\n`,
+);
+run(
+  "pub, 4 subscribers",
+  (p) => {
+    for (let i = 0; i < 4; i++) client().read(new TextEncoder().encode(quiet + "SUB bench.subject 1\r\n"));
+    p.read(new TextEncoder().encode(quiet));
+  },
+  `PUB bench.subject 16\r\n${payload}\r\n`,
+  1_000_000,
 );

@@ -19,6 +19,7 @@ import { scheduleFlush } from "./flush.ts";
 import { authorizeImplicitly, type ReplyGrant } from "./auth.ts";
 import type { CompiledPermissions } from "../auth/permissions.ts";
 import type { ConnectionType } from "../auth/types.ts";
+import type { ServerOptions } from "../config/types.ts";
 import type { X509Certificate } from "node:crypto";
 import { certIdentities, onTLSTimeout, tlsFailed } from "./tls.ts";
 import type { ClientHost } from "./host.ts";
@@ -120,7 +121,7 @@ export class Client implements ProtocolHandler {
   ) {
     const o = server.options;
     this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload });
-    this.trace = o.trace;
+    this.setLimits(o);
     account.clients.add(this);
   }
 
@@ -255,10 +256,8 @@ export class Client implements ProtocolHandler {
    * cut off, never allowed to grow memory) and schedules one flush this turn.
    */
   queued(): void {
-    if (this.out.pending > this.server.options.maxPending) {
-      this.server.logger.notice(
-        `${this.label()} - Slow Consumer Detected: MaxPending of ${this.server.options.maxPending} Exceeded`,
-      );
+    if (this.out.pending > this.maxPending) {
+      this.server.logger.notice(`${this.label()} - Slow Consumer Detected: MaxPending of ${this.maxPending} Exceeded`);
       this.server.noteSlowConsumer();
       this.close(ClosedReason.SlowConsumerPendingBytes, false);
       return;
@@ -274,7 +273,7 @@ export class Client implements ProtocolHandler {
       this.close(ClosedReason.WriteError, false);
       return;
     }
-    if (this.waiters !== null && this.out.pending < this.stallBytes() / 2) this.releaseWaiters();
+    if (this.waiters !== null && this.out.pending < this.stallAt / 2) this.releaseWaiters();
     if (this.out.pending === 0) {
       this.clearStall();
     } else if (this.stallStart === 0) {
@@ -284,9 +283,16 @@ export class Client implements ProtocolHandler {
     }
   }
 
-  /** Backlog at which publishers to this connection are paused. */
-  stallBytes(): number {
-    return Math.min(this.server.options.maxPending / 2, STALL_BYTES_MAX);
+  /** max_pending and the backlog at which publishers to this connection are
+   * paused; kept here (not read through options) as delivery checks them per message. */
+  maxPending = 0;
+  stallAt = 0;
+  setLimits(o: ServerOptions): void {
+    this.parser.maxControlLine = o.maxControlLine;
+    this.parser.maxPayload = o.maxPayload;
+    this.maxPending = o.maxPending;
+    this.stallAt = Math.min(o.maxPending / 2, STALL_BYTES_MAX);
+    this.trace = o.trace;
   }
 
   /** Pauses this publisher until `receiver` has drained its backlog. */

@@ -14,11 +14,6 @@ import type { Account } from "../accounts/account.ts";
 import { removeSub } from "./subscribe.ts";
 import { pruneReplies, REPLIES_PRUNE_AT } from "./auth.ts";
 
-const SP = 32;
-const CR = 13;
-const LF = 10;
-const MSG_ = new Uint8Array([77, 83, 71, SP]); // "MSG "
-const HMSG_ = new Uint8Array([72, 77, 83, 71, SP]); // "HMSG "
 
 export function processPub(c: Client, pa: PubArgs): void {
   c.inMsgs++;
@@ -122,38 +117,14 @@ function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: s
   }
   sub.delivered++;
 
-  const out = rc.out;
   const hdr = pa.hdr;
   const withHeaders = hdr >= 0 && rc.headers;
   let start = pa.dataStart;
   const to = start + pa.size;
-  if (withHeaders) {
-    out.bytes(HMSG_);
-  } else {
-    out.bytes(MSG_);
-    // A client without headers gets the message with the header block stripped.
-    if (hdr > 0) start += hdr;
-  }
+  // A client without headers gets the message with the header block stripped.
+  if (!withHeaders && hdr > 0) start += hdr;
   const line = pa.buf;
-  out.range(line, pa.subjectStart, pa.subjectEnd);
-  out.byte(SP);
-  const sid = sub.sidBytes;
-  out.range(sid, 0, sid.length);
-  out.byte(SP);
-  if (pa.replyStart >= 0) {
-    out.range(line, pa.replyStart, pa.replyEnd);
-    out.byte(SP);
-  }
-  if (withHeaders) {
-    out.int(hdr);
-    out.byte(SP);
-  }
-  out.int(to - start);
-  out.byte(CR);
-  out.byte(LF);
-  out.range(pa.data, start, to);
-  out.byte(CR);
-  out.byte(LF);
+  rc.out.msg(line, pa.subjectStart, pa.subjectEnd, sub.sidBytes, pa.replyStart, pa.replyEnd, withHeaders ? hdr : -1, pa.data, start, to);
   rc.outMsgs++;
   rc.outBytes += to - start;
   if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "MSG"} ${latin1(line.subarray(pa.subjectStart, pa.subjectEnd))} ${sub.sid} ${to - start}`);
@@ -165,7 +136,7 @@ function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: s
   }
   if (sub.max > 0 && sub.delivered >= sub.max) removeSub(sub);
   rc.queued();
-  if (from !== null && rc.out.pending > rc.stallBytes()) from.stallOn(rc);
+  if (from !== null && rc.out.pending > rc.stallAt) from.stallOn(rc);
   return true;
 }
 

@@ -12,7 +12,29 @@ const INITIAL = 512;
 /** A buffer that grew past this is dropped once empty, so idle connections stay small. */
 const KEEP_MAX = 64 * 1024;
 
-const DIGITS = new Uint8Array(10);
+/** Sizes are at most 9 digits (protocol limit); counters stay below 2^53. */
+const MAX_DIGITS = 16;
+
+/** Writes `v` (a non-negative integer) in decimal at `at`; returns the end. Room must be reserved. */
+function writeInt(buf: Uint8Array, at: number, v: number): number {
+  if (v < 10) {
+    buf[at] = 48 + v;
+    return at + 1;
+  }
+  if (v < 100) {
+    buf[at] = 48 + ((v / 10) | 0);
+    buf[at + 1] = 48 + (v % 10);
+    return at + 2;
+  }
+  let n = 0;
+  for (let t = v; t >= 1; t = Math.floor(t / 10)) n++;
+  let i = at + n;
+  while (v >= 1) {
+    buf[--i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return at + n;
+}
 
 export class Outbound {
   private buf: Uint8Array = EMPTY;
@@ -43,9 +65,59 @@ export class Outbound {
   }
 
   bytes(src: Uint8Array): void {
-    this.reserve(src.length);
-    this.buf.set(src, this.len);
-    this.len += src.length;
+    this.range(src, 0, src.length);
+  }
+
+  /**
+   * One `MSG`/`HMSG` frame: `<op> <subject> <sid> [reply] [hdr] <size>\r\n<data>\r\n`.
+   * The hot path of delivery: one reservation and plain byte stores, no
+   * intermediate views or strings. `hdr` < 0 writes a MSG.
+   */
+  msg(
+    line: Uint8Array,
+    subjectStart: number,
+    subjectEnd: number,
+    sid: Uint8Array,
+    replyStart: number,
+    replyEnd: number,
+    hdr: number,
+    data: Uint8Array,
+    from: number,
+    to: number,
+  ): void {
+    const size = to - from;
+    // 5 "HMSG " + 3 spaces + 2 sizes (<= 10 digits) + 2 CRLF, then the variable parts.
+    this.reserve(34 + (subjectEnd - subjectStart) + sid.length + (replyEnd - replyStart) + size);
+    const buf = this.buf;
+    let at = this.len;
+    if (hdr >= 0) buf[at++] = 72; // H
+    buf[at++] = 77; // M
+    buf[at++] = 83; // S
+    buf[at++] = 71; // G
+    buf[at++] = 32;
+    for (let i = subjectStart; i < subjectEnd; i++) buf[at++] = line[i]!;
+    buf[at++] = 32;
+    for (let i = 0; i < sid.length; i++) buf[at++] = sid[i]!;
+    buf[at++] = 32;
+    if (replyStart >= 0) {
+      for (let i = replyStart; i < replyEnd; i++) buf[at++] = line[i]!;
+      buf[at++] = 32;
+    }
+    if (hdr >= 0) {
+      at = writeInt(buf, at, hdr);
+      buf[at++] = 32;
+    }
+    at = writeInt(buf, at, size);
+    buf[at++] = 13;
+    buf[at++] = 10;
+    if (size < 64) for (let i = from; i < to; i++) buf[at++] = data[i]!;
+    else {
+      buf.set(data.subarray(from, to), at);
+      at += size;
+    }
+    buf[at++] = 13;
+    buf[at++] = 10;
+    this.len = at;
   }
 
   /** Writes `src[from, to)`; lets callers skip a subarray() per message. */
@@ -77,16 +149,8 @@ export class Outbound {
 
   /** A non-negative integer in decimal. */
   int(v: number): void {
-    let k = 0;
-    do {
-      DIGITS[k++] = 48 + (v % 10);
-      v = Math.floor(v / 10);
-    } while (v > 0);
-    this.reserve(k);
-    const buf = this.buf;
-    let at = this.len;
-    while (k > 0) buf[at++] = DIGITS[--k]!;
-    this.len = at;
+    this.reserve(MAX_DIGITS);
+    this.len = writeInt(this.buf, this.len, v);
   }
 
   /**

@@ -211,9 +211,7 @@ export class Server implements ClientHost {
     this.logger.configure(next);
     this.infoPrefix = buildInfoPrefix(this);
     for (const c of this.clients.values()) {
-      c.parser.maxControlLine = next.maxControlLine;
-      c.parser.maxPayload = next.maxPayload;
-      c.trace = next.trace;
+      c.setLimits(next);
     }
     if (next.pidFile) writePidFile(next.pidFile);
     if (next.portsFileDir) writePortsFile(next.portsFileDir, next.host, this.port);
