@@ -213,8 +213,24 @@ export class Server implements ClientHost {
     for (const c of this.clients.values()) {
       c.setLimits(next);
     }
+    this.enforceMaxConnections();
     if (next.pidFile) writePidFile(next.pidFile);
     if (next.portsFileDir) writePortsFile(next.portsFileDir, next.host, this.port);
+  }
+
+  /** A lowered max_connections closes clients at random until within it (reference reload.go). */
+  private enforceMaxConnections(): void {
+    const max = this.options.maxConnections;
+    const excess = max < 0 ? this.clients.size : this.clients.size - max;
+    if (excess <= 0) return;
+    this.logger.notice(`Closing ${excess} existing clients due to new max_connections`);
+    const all = [...this.clients.values()];
+    for (let i = 0; i < excess; i++) {
+      const k = i + Math.floor(Math.random() * (all.length - i));
+      [all[i], all[k]] = [all[k]!, all[i]!];
+      all[i]!.sendErr(ERR.maxConnections);
+      all[i]!.close(ClosedReason.MaxConnectionsExceeded);
+    }
   }
 
   /** Lame duck mode: stop accepting, then close clients over the duration. */

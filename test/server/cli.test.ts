@@ -166,6 +166,23 @@ describe("signals", () => {
     expect(c.text).toContain("-ERR 'Maximum Payload Violation'");
   });
 
+  test("SIGHUP with a lower max_connections closes clients over it", async () => {
+    const dir = tmp();
+    const conf = join(dir, "s.conf");
+    writeFileSync(conf, "max_connections: 10\n");
+    const s = await start(["-c", conf]);
+    const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(s.port)));
+    for (const c of clients) await c.transact('CONNECT {"verbose":false}\r\n');
+    writeFileSync(conf, "max_connections: 1\n");
+    s.proc.kill("SIGHUP");
+    await s.waitLog("Closing 2 existing clients due to new max_connections");
+    const deadline = Date.now() + 3000;
+    while (clients.filter((c) => c.closed).length < 2 && Date.now() < deadline) await Bun.sleep(10);
+    const closed = clients.filter((c) => c.closed);
+    expect(closed.length).toBe(2);
+    for (const c of closed) expect(c.text).toEndWith("-ERR 'maximum connections exceeded'\r\n");
+  });
+
   test("SIGHUP refuses a non-reloadable change and keeps running", async () => {
     const dir = tmp();
     const conf = join(dir, "s.conf");
