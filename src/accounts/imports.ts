@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { AccountDef, ExportDef, ImportDef } from "../auth/types.ts";
 import type { Forwarder } from "../client/subscription.ts";
+import type { Client } from "../client/client.ts";
 import { Subscription } from "../client/subscription.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import { latin1Bytes } from "../protocol/text.ts";
@@ -114,7 +115,7 @@ class ServiceImport implements Forwarder {
     private readonly exp: ExportDef | undefined,
   ) {}
 
-  forward(pa: PubArgs, subject: string, depth: number): boolean {
+  forward(pa: PubArgs, subject: string, depth: number, origin: Client | null): boolean {
     if (depth >= MAX_HOPS) return false;
     const to = this.mapping.map(subject);
     const reply = replyOf(pa);
@@ -124,16 +125,19 @@ class ServiceImport implements Forwarder {
       mapped = responses(this.exporter).add(this.importer, reply, this.exp?.responseType ?? "singleton", threshold);
     }
     // The responder learns which account asked (Nats-Request-Info).
-    const { data, hdr } = withRequestInfo(pa, this.importer.name);
+    const { data, hdr } = withRequestInfo(pa, this.importer.name, origin?.rtt ?? 0);
     return routeMsg(null, this.exporter, forwarded(pa, to, mapped, data, hdr), to, depth + 1) > 0;
   }
 }
 
 const enc = new TextEncoder();
 
-/** Adds `Nats-Request-Info: {"acc":...,"rtt":...}` to the header block (creating one if needed). */
-function withRequestInfo(pa: PubArgs, account: string): { data: Uint8Array; hdr: number } {
-  const line = enc.encode(`Nats-Request-Info: ${JSON.stringify({ acc: account, rtt: 0 })}\r\n`);
+/**
+ * Adds `Nats-Request-Info: {"acc":...,"rtt":...}` (the requester's round-trip
+ * time in ns, as Go's time.Duration) to the header block, creating one if needed.
+ */
+function withRequestInfo(pa: PubArgs, account: string, rttMs: number): { data: Uint8Array; hdr: number } {
+  const line = enc.encode(`Nats-Request-Info: ${JSON.stringify({ acc: account, rtt: Math.round(rttMs * 1e6) })}\r\n`);
   const payload = pa.data.subarray(pa.dataStart + Math.max(pa.hdr, 0), pa.dataStart + pa.size);
   let head: Uint8Array;
   if (pa.hdr > 0) {

@@ -107,7 +107,7 @@ function replyGranted(c: Client, subject: string): boolean {
 /** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
 function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: string, depth: number): boolean {
   const rc = sub.client;
-  if (rc === null) return sub.forwarder!.forward(pa, subject, depth);
+  if (rc === null) return sub.forwarder!.forward(pa, subject, depth, from);
   if (rc.closed) return false;
   if (sub.denyFilter && rc.perms!.deniesDelivery(subject)) return false;
   // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.

@@ -9,8 +9,11 @@ import type { PubArgs } from "../protocol/handler.ts";
  * a socket: account imports forward it into another account.
  */
 export interface Forwarder {
-  /** Returns true if the message went somewhere. */
-  forward(pa: PubArgs, subject: string, depth: number): boolean;
+  /**
+   * Returns true if the message went somewhere. `origin` is the publishing
+   * connection on the first hop (null once forwarded).
+   */
+  forward(pa: PubArgs, subject: string, depth: number, origin: Client | null): boolean;
 }
 import { latin1Bytes } from "../protocol/text.ts";
 
