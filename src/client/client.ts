@@ -96,7 +96,9 @@ export class Client implements ProtocolHandler {
   // Keepalive (see ping.ts).
   pingsOut = 0;
   pingTimer: ReturnType<typeof setTimeout> | null = null;
+  /** performance.now() of the PING awaiting its PONG, 0 when none. */
   lastPingSent = 0;
+  /** Round-trip time in ms (0 until measured). */
   rtt = 0;
 
   /** Reading is paused until a slow receiver catches up. */

@@ -17,7 +17,8 @@ export function processPing(c: Client): void {
 export function processPong(c: Client): void {
   c.pingsOut = 0;
   if (c.lastPingSent > 0) {
-    c.rtt = Date.now() - c.lastPingSent;
+    // Sub-millisecond on a LAN: measured with the high-resolution clock.
+    c.rtt = Math.max(performance.now() - c.lastPingSent, 0.001);
     c.lastPingSent = 0;
   }
 }
@@ -44,7 +45,7 @@ function onPingTimer(c: Client): void {
       return;
     }
     c.pingsOut++;
-    c.lastPingSent = now;
+    c.lastPingSent = performance.now();
     c.sendProto("PING\r\n");
   }
   c.pingTimer = setTimeout(onPingTimer, interval, c);
