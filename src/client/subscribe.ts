@@ -85,7 +85,6 @@ export function removeSub(sub: Subscription): void {
 }
 
 export function removeAllSubs(c: Client): void {
-  const sl = c.account.sublist;
-  for (const sub of c.subs.values()) sl.remove(sub);
+  c.account.sublist.removeBatch(c.subs.values());
   c.subs.clear();
 }

@@ -5,6 +5,7 @@ import { TrieSublist } from "./trie.ts";
 import { NativeSublist, loadNativeSublist, nativeSublistStatus } from "./native.ts";
 
 export type { SubLike, Sublist, SublistResult, SublistStats } from "./types.ts";
+export { CachedSublist, type CachedSublistOptions } from "./cached.ts";
 export { TrieSublist, type TrieSublistOptions } from "./trie.ts";
 export {
   NativeSublist,

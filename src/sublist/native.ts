@@ -7,9 +7,9 @@
 // encoded into a reused scratch buffer, the C side writes
 //     nPlain, ids..., nGroups, (groupSize, ids...)...
 // into a reused Uint32Array (grown and retried when it reports a bigger
-// size), and the result is rebuilt here as a SublistResult. The same
-// MatchCache as the TypeScript trie sits in front, so repeated subjects do
-// not cross into C at all.
+// size), and the result is rebuilt here as a SublistResult. The cache,
+// counters and stats() are CachedSublist's (cached.ts), as for the
+// TypeScript trie, so repeated subjects do not cross into C at all.
 //
 // Subject bytes: strings are encoded as UTF-8 (WTF-8 for strings with lone
 // surrogates), which is one byte per character for the ASCII subjects that
@@ -30,8 +30,9 @@ import { dlopen, ptr as ptrOf, type Pointer } from "bun:ffi";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SubLike, Sublist, SublistResult, SublistStats } from "./types.ts";
-import { CACHE_MAX, EMPTY_RESULT, MatchCache } from "./cache.ts";
+import type { SubLike, SublistResult } from "./types.ts";
+import { EMPTY_RESULT } from "./cache.ts";
+import { CachedSublist, type CachedSublistOptions } from "./cached.ts";
 
 /** Must equal SL_ABI_VERSION in native/sublist.h. */
 export const NATIVE_ABI_VERSION = 1;
@@ -179,11 +180,7 @@ export function nativeSublistStatus(): NativeSublistStatus {
   return { ...loaded!.status };
 }
 
-export interface NativeSublistOptions {
-  /** Cache match results (default true). `false` = disable_sublist_cache. */
-  cache?: boolean;
-  /** Maximum number of cached results (default 1024, as Go). */
-  cacheMax?: number;
+export interface NativeSublistOptions extends CachedSublistOptions {
   /** Library to use (default: loadNativeSublist()). */
   lib?: NativeLib;
 }
@@ -209,19 +206,13 @@ function randomSeed(): bigint {
   return (BigInt(w[0]!) << 32n) | BigInt(w[1]!);
 }
 
-export class NativeSublist<S extends SubLike> implements Sublist<S> {
+export class NativeSublist<S extends SubLike> extends CachedSublist<S> {
   private readonly fn: NativeLib["symbols"];
   private h: Pointer | null;
-  private readonly cache: MatchCache<S> | null;
-  private readonly cacheOn: boolean;
   /** sub -> id, and id -> sub (undefined = free id). */
   private readonly ids = new Map<S, number>();
   private readonly subs: (S | undefined)[] = [];
   private readonly freeIds: number[] = [];
-  private inserts = 0;
-  private removes = 0;
-  private matches = 0;
-  private cacheHits = 0;
   private readonly te = new TextEncoder();
   /** Subject (and queue) bytes going in. */
   private scratch: Uint8Array;
@@ -232,6 +223,7 @@ export class NativeSublist<S extends SubLike> implements Sublist<S> {
   private readonly token: object = {};
 
   constructor(opts: NativeSublistOptions = {}) {
+    super(opts);
     const lib = opts.lib ?? loadNativeSublist();
     if (lib === null) throw new Error(`native subject trie unavailable: ${nativeSublistStatus().reason}`);
     this.fn = lib.symbols;
@@ -239,17 +231,11 @@ export class NativeSublist<S extends SubLike> implements Sublist<S> {
     if (h === null) throw new Error("sublist: out of memory");
     this.h = h;
     finalizer.register(this, { lib, h }, this.token);
-    this.cacheOn = opts.cache !== false;
-    this.cache = this.cacheOn ? new MatchCache<S>(opts.cacheMax ?? CACHE_MAX) : null;
     // ArrayBuffer-backed, allocated once (grown rarely): their pointers stay valid.
     this.scratch = new Uint8Array(new ArrayBuffer(1024));
     this.scratchPtr = ptrOf(this.scratch);
     this.out = new Uint32Array(new ArrayBuffer(1024 * 4));
     this.outPtr = ptrOf(this.out);
-  }
-
-  get cacheEnabled(): boolean {
-    return this.cacheOn;
   }
 
   /** Frees the C side now (the object must not be used afterwards). */
@@ -261,7 +247,7 @@ export class NativeSublist<S extends SubLike> implements Sublist<S> {
     this.ids.clear();
     this.subs.length = 0;
     this.freeIds.length = 0;
-    if (this.cache !== null) this.cache.clear();
+    this.resetContents();
   }
 
   private handle(): Pointer {
@@ -296,8 +282,8 @@ export class NativeSublist<S extends SubLike> implements Sublist<S> {
     return wtf8(s, this.scratch, off);
   }
 
-  insert(sub: S): void {
-    if (this.ids.has(sub)) return; // same object twice: no-op
+  protected insertSub(sub: S): boolean {
+    if (this.ids.has(sub)) return false; // same object twice
     const h = this.handle();
     const fresh = this.freeIds.length === 0;
     const id = fresh ? this.subs.length : this.freeIds.pop()!;
@@ -320,65 +306,21 @@ export class NativeSublist<S extends SubLike> implements Sublist<S> {
     if (fresh) this.subs.push(sub);
     else this.subs[id] = sub;
     this.ids.set(sub, id);
-    this.inserts++;
-    if (this.cache !== null) this.cache.onInsert(sub);
-  }
-
-  remove(sub: S): boolean {
-    if (!this.removeNoCache(sub)) return false;
-    if (this.cache !== null) this.cache.onRemove(sub);
     return true;
   }
 
-  /** Removes many subscriptions and flushes the cache once (Go's
-   * RemoveBatch). Returns how many were found and removed. */
-  removeBatch(subs: Iterable<S>): number {
-    let removed = 0;
-    for (const sub of subs) if (this.removeNoCache(sub)) removed++;
-    if (removed > 0 && this.cache !== null) this.cache.clear();
-    return removed;
-  }
-
-  private removeNoCache(sub: S): boolean {
+  protected removeSub(sub: S): boolean {
     const id = this.ids.get(sub);
     if (id === undefined) return false;
     this.fn.sl_remove(this.handle(), id);
     this.ids.delete(sub);
     this.subs[id] = undefined;
     this.freeIds.push(id);
-    this.removes++;
     return true;
   }
 
-  match(subject: string): SublistResult<S> {
-    this.matches++;
-    const cache = this.cache;
-    if (cache !== null) {
-      const r = cache.get(subject);
-      if (r !== undefined) {
-        this.cacheHits++;
-        return r;
-      }
-    }
-    const r = this.matchNative(subject);
-    if (r === null) return EMPTY_RESULT; // empty token: nothing matches; not cached
-    if (cache !== null) cache.put(subject, r);
-    return r;
-  }
-
-  /** True if anything matches `subject` (uses the cache, never fills it). */
-  hasInterest(subject: string): boolean {
-    const cache = this.cache;
-    if (cache !== null) {
-      const r = cache.get(subject);
-      if (r !== undefined) return r.psubs.length > 0 || r.qsubs.length > 0;
-    }
-    const r = this.matchNative(subject);
-    return r !== null && (r.psubs.length > 0 || r.qsubs.length > 0);
-  }
-
   /** One FFI call (two if the out buffer had to grow). null: malformed subject. */
-  private matchNative(subject: string): SublistResult<S> | null {
+  protected matchSub(subject: string): SublistResult<S> | null {
     const h = this.handle();
     const len = this.encode(subject, 0);
     let n = this.fn.sl_match(h, this.scratchPtr, len, this.outPtr, this.out.length);
@@ -422,39 +364,6 @@ export class NativeSublist<S extends SubLike> implements Sublist<S> {
       qsubs = qs;
     }
     return { psubs, qsubs };
-  }
-
-  count(): number {
-    return this.ids.size;
-  }
-
-  /** Number of cached match results. */
-  cacheCount(): number {
-    return this.cache === null ? 0 : this.cache.size;
-  }
-
-  /** Drops all cached results. */
-  clearCache(): void {
-    if (this.cache !== null) this.cache.clear();
-  }
-
-  stats(): SublistStats {
-    const st: SublistStats = {
-      numSubs: this.ids.size,
-      numCache: this.cacheCount(),
-      numInserts: this.inserts,
-      numRemoves: this.removes,
-      numMatches: this.matches,
-      cacheHitRate: this.matches > 0 ? this.cacheHits / this.matches : 0,
-      maxFanout: 0,
-      avgFanout: 0,
-    };
-    if (this.cache !== null) {
-      const f = this.cache.fanout();
-      st.maxFanout = f.maxFanout;
-      st.avgFanout = f.avgFanout;
-    }
-    return st;
   }
 
   /** Every stored subscription (order unspecified). */

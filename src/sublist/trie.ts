@@ -25,12 +25,12 @@
 // queue `r` are two groups. A message on `foo.baz` only sees the `foo.*`
 // member. This is what the Go server does, so we do the same.
 //
-// Match results are cached (see cache.ts) unless disabled; a cache hit is a
-// Map lookup (two at most) returning the stored (shared, immutable) result,
-// with no allocation.
+// Match results are cached unless disabled: the cache, the counters and
+// stats() are CachedSublist's (cached.ts); this file only holds the trie.
 
-import type { SubLike, Sublist, SublistResult, SublistStats } from "./types.ts";
-import { CACHE_MAX, EMPTY_RESULT, MatchCache, findQueueSlot } from "./cache.ts";
+import type { SubLike, SublistResult } from "./types.ts";
+import { EMPTY_RESULT, findQueueSlot } from "./cache.ts";
+import { CachedSublist, type CachedSublistOptions } from "./cached.ts";
 
 const DOT = 46;
 const PWC = 42;
@@ -153,12 +153,7 @@ function forEachChild<S>(n: TNode<S>, f: (c: TNode<S>) => void): void {
   if (n.fwc !== null) f(n.fwc);
 }
 
-export interface TrieSublistOptions {
-  /** Cache match results (default true). `false` = disable_sublist_cache. */
-  cache?: boolean;
-  /** Maximum number of cached results (default 1024, as Go). */
-  cacheMax?: number;
-}
+export type TrieSublistOptions = CachedSublistOptions;
 
 /** Mutable result being built by a slow-path match. */
 interface Builder<S> {
@@ -166,15 +161,8 @@ interface Builder<S> {
   qsubs: S[][];
 }
 
-export class TrieSublist<S extends SubLike> implements Sublist<S> {
+export class TrieSublist<S extends SubLike> extends CachedSublist<S> {
   private readonly root = new TNode<S>("");
-  private cache: MatchCache<S> | null;
-  private readonly cacheOn: boolean;
-  private n = 0;
-  private inserts = 0;
-  private removes = 0;
-  private matches = 0;
-  private cacheHits = 0;
   // Token scan of the last tokenize(): start, end and hash of each token
   // (reused buffers; the index is single-threaded and match is synchronous).
   private ts = new Int32Array(64);
@@ -182,15 +170,6 @@ export class TrieSublist<S extends SubLike> implements Sublist<S> {
   private th = new Int32Array(64);
   /** Reused path buffer for remove. */
   private readonly path: TNode<S>[] = [];
-
-  constructor(opts: TrieSublistOptions = {}) {
-    this.cacheOn = opts.cache !== false;
-    this.cache = this.cacheOn ? new MatchCache<S>(opts.cacheMax ?? CACHE_MAX) : null;
-  }
-
-  get cacheEnabled(): boolean {
-    return this.cacheOn;
-  }
 
   /**
    * Scans `subject` into this.ts/te/th (token bounds and hashes). Returns the
@@ -246,7 +225,7 @@ export class TrieSublist<S extends SubLike> implements Sublist<S> {
     return this.te[i]! - s === 1 && subject.charCodeAt(s) === c;
   }
 
-  insert(sub: S): void {
+  protected insertSub(sub: S): boolean {
     const subject = sub.subject;
     const nt = this.tokenize(subject);
     if (nt < 0) throw new Error(`sublist: invalid subject '${subject}'`);
@@ -296,31 +275,10 @@ export class TrieSublist<S extends SubLike> implements Sublist<S> {
       }
       added = bag.add(sub);
     }
-    if (!added) return; // same sub object inserted twice: no-op
-    this.n++;
-    this.inserts++;
-    if (this.cache !== null) this.cache.onInsert(sub);
+    return added;
   }
 
-  remove(sub: S): boolean {
-    if (!this.removeNoCache(sub)) return false;
-    if (this.cache !== null) this.cache.onRemove(sub);
-    return true;
-  }
-
-  /**
-   * Removes many subscriptions (e.g. a closing connection's). Like Go's
-   * RemoveBatch, the cache is flushed once instead of being updated per sub.
-   * Returns how many were found and removed.
-   */
-  removeBatch(subs: Iterable<S>): number {
-    let removed = 0;
-    for (const sub of subs) if (this.removeNoCache(sub)) removed++;
-    if (removed > 0 && this.cache !== null) this.cache.clear();
-    return removed;
-  }
-
-  private removeNoCache(sub: S): boolean {
+  protected removeSub(sub: S): boolean {
     const subject = sub.subject;
     const nt = this.tokenize(subject);
     if (nt < 0) return false;
@@ -363,8 +321,6 @@ export class TrieSublist<S extends SubLike> implements Sublist<S> {
       path.length = 0;
       return false;
     }
-    this.n--;
-    this.removes++;
 
     // Prune empty nodes bottom-up; stop at the first one still in use.
     for (let i = nt; i >= 1; i--) {
@@ -379,74 +335,12 @@ export class TrieSublist<S extends SubLike> implements Sublist<S> {
     return true;
   }
 
-  match(subject: string): SublistResult<S> {
-    this.matches++;
-    const cache = this.cache;
-    if (cache !== null) {
-      const r = cache.get(subject);
-      if (r !== undefined) {
-        this.cacheHits++;
-        return r;
-      }
-    }
-    return this.matchSlow(subject, cache);
-  }
-
-  private matchSlow(subject: string, cache: MatchCache<S> | null): SublistResult<S> {
+  protected matchSub(subject: string): SublistResult<S> | null {
     const nt = this.tokenize(subject);
-    if (nt < 0) return EMPTY_RESULT; // empty token: nothing can match; not cached
+    if (nt < 0) return null;
     const out: Builder<S> = { psubs: [], qsubs: [] };
     matchLevel(this.root, subject, this.ts, this.te, this.th, 0, nt, out);
-    const r: SublistResult<S> = out.psubs.length === 0 && out.qsubs.length === 0 ? EMPTY_RESULT : out;
-    if (cache !== null) cache.put(subject, r);
-    return r;
-  }
-
-  /** True if anything matches `subject` (uses the cache, never fills it). */
-  hasInterest(subject: string): boolean {
-    const cache = this.cache;
-    if (cache !== null) {
-      const r = cache.get(subject);
-      if (r !== undefined) return r.psubs.length > 0 || r.qsubs.length > 0;
-    }
-    const nt = this.tokenize(subject);
-    if (nt < 0) return false;
-    const out: Builder<S> = { psubs: [], qsubs: [] };
-    matchLevel(this.root, subject, this.ts, this.te, this.th, 0, nt, out);
-    return out.psubs.length > 0 || out.qsubs.length > 0;
-  }
-
-  count(): number {
-    return this.n;
-  }
-
-  /** Number of cached match results. */
-  cacheCount(): number {
-    return this.cache === null ? 0 : this.cache.size;
-  }
-
-  /** Drops all cached results. */
-  clearCache(): void {
-    if (this.cache !== null) this.cache.clear();
-  }
-
-  stats(): SublistStats {
-    const st: SublistStats = {
-      numSubs: this.n,
-      numCache: this.cacheCount(),
-      numInserts: this.inserts,
-      numRemoves: this.removes,
-      numMatches: this.matches,
-      cacheHitRate: this.matches > 0 ? this.cacheHits / this.matches : 0,
-      maxFanout: 0,
-      avgFanout: 0,
-    };
-    if (this.cache !== null) {
-      const f = this.cache.fanout();
-      st.maxFanout = f.maxFanout;
-      st.avgFanout = f.avgFanout;
-    }
-    return st;
+    return out.psubs.length === 0 && out.qsubs.length === 0 ? EMPTY_RESULT : out;
   }
 
   /** Every stored subscription (order unspecified). */

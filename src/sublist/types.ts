@@ -1,5 +1,6 @@
-// The one interface subject matching lives behind. The TypeScript trie
-// implements it today; the native (C via bun:ffi) trie plugs in behind it.
+// The one interface subject matching lives behind. Both tries implement it
+// through CachedSublist (cached.ts): the TypeScript one (trie.ts) and the
+// native C one via bun:ffi (native.ts).
 
 /** What the index needs to know of a subscription; the server's own
  * subscription objects satisfy this and come back unchanged from match(). */
@@ -38,6 +39,10 @@ export interface Sublist<S extends SubLike> {
   insert(sub: S): void;
   /** Removes a subscription (by identity). Returns false if it was not there. */
   remove(sub: S): boolean;
+  /** Removes many subscriptions at once (e.g. a closing connection's): like
+   * Go's RemoveBatch, cached results are flushed once rather than updated per
+   * subscription. Returns how many were found and removed. */
+  removeBatch(subs: Iterable<S>): number;
   /** All subscriptions whose subject matches the literal `subject`. */
   match(subject: string): SublistResult<S>;
   /** Number of subscriptions stored. */

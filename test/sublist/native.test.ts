@@ -18,7 +18,18 @@ import {
 import { TrieSublist } from "../../src/sublist/trie.ts";
 import { createSublist, describeSublistImpl } from "../../src/sublist/index.ts";
 import type { SublistResult } from "../../src/sublist/types.ts";
-import { bruteMatch, describeSublistSuite, normalize, prng, sub, type TSub } from "./suite.ts";
+import {
+  bruteMatch,
+  describeSublistSuite,
+  normalize,
+  prng,
+  randomPatternOf,
+  randomSubjectOf,
+  sub,
+  takeRandom,
+  type TSub,
+} from "./suite.ts";
+import { describeCachedSublistSuite } from "./cached-suite.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const LIB = `${ROOT}native/build/libsublist-${process.platform}-${process.arch}.so`;
@@ -49,57 +60,28 @@ describe.skipIf(!available)("NativeSublist", () => {
     cached: true,
   });
 
+  describeCachedSublistSuite("NativeSublist", (opts) => new NativeSublist<TSub>(opts), {
+    footprint: (sl) => {
+      const d = sl.debug();
+      return { nodes: d.nodes, queueNames: d.queueNames, heapBlocks: d.heapBlocks };
+    },
+    dispose: (sl) => sl.close(),
+  });
+
   describe("NativeSublist specifics", () => {
-    test("removal prunes empty nodes and frees all C memory", () => {
+    test("emptying the trie frees all C memory", () => {
       const sl = new NativeSublist<TSub>();
       const base = sl.debug().heapBlocks;
-      expect(sl.numNodes()).toBe(0);
-      const a = sub("foo.bar.baz");
-      const b = sub("foo.*.baz");
-      const c = sub("foo.>");
-      const d = sub("foo.bar.baz", "q");
-      for (const s of [a, b, c, d]) sl.insert(s);
-      expect(sl.numNodes()).toBe(6); // foo, bar, baz, *, baz(under *), >
-      expect(sl.numLevels()).toBe(3);
-      expect(sl.debug()).toMatchObject({ queueNames: 1, groups: 1, subs: 4 });
-      sl.remove(a);
-      expect(sl.numNodes()).toBe(6);
-      sl.remove(d);
-      expect(sl.numNodes()).toBe(4);
-      expect(sl.debug()).toMatchObject({ queueNames: 0, groups: 0, subs: 2 });
-      sl.remove(b);
-      expect(sl.numNodes()).toBe(2);
-      sl.remove(c);
-      expect(sl.numNodes()).toBe(0);
-      expect(sl.numLevels()).toBe(0);
+      const subs = [sub("foo.bar.baz"), sub("foo.*.baz"), sub("foo.>"), sub("foo.bar.baz", "q")];
+      for (const s of subs) sl.insert(s);
+      expect(sl.debug()).toMatchObject({ nodes: 6, levels: 3, queueNames: 1, groups: 1, subs: 4 });
+      sl.remove(subs[3]!);
+      expect(sl.debug()).toMatchObject({ nodes: 6, queueNames: 0, groups: 0, subs: 3 });
+      for (const s of subs.slice(0, 3)) sl.remove(s);
+      expect(sl.debug()).toMatchObject({ nodes: 0, levels: 0, queueNames: 0, groups: 0, subs: 0 });
       // scratch buffers grown by matching stay, everything else is gone
       sl.match("x.y.z");
       expect(sl.debug().heapBlocks).toBe(base + 5);
-      sl.close();
-    });
-
-    test("no C memory growth under subscribe/match/unsubscribe churn", () => {
-      const sl = new NativeSublist<TSub>();
-      const keep = sub("keep.*");
-      sl.insert(keep);
-      // warm the scratch buffers (tokens, walk stack, matched nodes, group slots)
-      const warm = sub("keep.x", "q");
-      sl.insert(warm);
-      sl.match("keep.x");
-      sl.remove(warm);
-      const base = sl.debug();
-      for (let i = 0; i < 20_000; i++) {
-        const s = sub(`_INBOX.${i}.${i % 7}`, i % 3 === 0 ? `q${i % 11}` : null);
-        sl.insert(s);
-        sl.match(`_INBOX.${i}.${i % 7}`);
-        expect(sl.remove(s)).toBe(true);
-      }
-      const after = sl.debug();
-      expect(after.nodes).toBe(base.nodes);
-      expect(after.queueNames).toBe(0);
-      expect(after.heapBlocks).toBe(base.heapBlocks);
-      expect(sl.count()).toBe(1);
-      expect(sl.cacheCount()).toBeLessThanOrEqual(1024);
       sl.close();
     });
 
@@ -127,51 +109,12 @@ describe.skipIf(!available)("NativeSublist", () => {
       sl.close();
     });
 
-    test("invalid subjects are rejected on insert without touching the trie", () => {
+    test("a failed insert does not burn an id", () => {
       const sl = new NativeSublist<TSub>();
-      for (const bad of ["", "foo.", ".foo", "foo..bar", "foo.>.bar", ">.foo"]) {
-        expect(() => sl.insert(sub(bad))).toThrow("invalid subject");
-      }
-      expect(sl.count()).toBe(0);
-      expect(sl.numNodes()).toBe(0);
-      expect(sl.stats().numInserts).toBe(0);
-      // a failed insert does not burn an id
+      expect(() => sl.insert(sub("foo..bar"))).toThrow("invalid subject");
       const a = sub("ok");
       sl.insert(a);
       expect((sl as unknown as { subs: unknown[] }).subs.length).toBe(1);
-      sl.close();
-    });
-
-    test("removeBatch removes and flushes the cache", () => {
-      const sl = new NativeSublist<TSub>();
-      const subs = Array.from({ length: 50 }, (_, i) => sub(i % 2 ? "foo.*" : "foo.bar"));
-      const other = sub("foo.>");
-      for (const s of subs) sl.insert(s);
-      sl.insert(other);
-      expect(sl.match("foo.bar").psubs.length).toBe(51);
-      expect(sl.removeBatch([...subs, sub("nope")])).toBe(50);
-      expect(sl.cacheCount()).toBe(0);
-      expect(sl.count()).toBe(1);
-      expect(normalize(sl.match("foo.bar")).p).toEqual([other.id]);
-      expect(sl.stats().numRemoves).toBe(50);
-      sl.close();
-    });
-
-    test("hasInterest and all()", () => {
-      const sl = new NativeSublist<TSub>();
-      expect(sl.hasInterest("foo.bar")).toBe(false);
-      const a = sub("foo.*", "q");
-      sl.insert(a);
-      expect(sl.hasInterest("foo.bar")).toBe(true);
-      expect(sl.hasInterest("foo")).toBe(false);
-      expect(sl.hasInterest("foo..bar")).toBe(false);
-      sl.match("foo.bar");
-      expect(sl.hasInterest("foo.bar")).toBe(true);
-      sl.remove(a);
-      expect(sl.hasInterest("foo.bar")).toBe(false);
-      const subs = [sub("a"), sub("a.b"), sub("a.*"), sub("a.>"), sub(">"), sub("a", "q"), sub("a", "q"), sub("a", "r")];
-      for (const s of subs) sl.insert(s);
-      expect(sl.all().map((s) => s.id).sort((x, y) => x - y)).toEqual(subs.map((s) => s.id));
       sl.close();
     });
 
@@ -306,30 +249,8 @@ describe.skipIf(!available)("NativeSublist", () => {
       return { p: r.psubs.map((x) => x.id), q };
     }
 
-    function pattern(rnd: () => number): string {
-      const n = 1 + Math.floor(rnd() * 6);
-      const parts: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const x = rnd();
-        if (i === n - 1 && x < 0.12) parts.push(">");
-        else if (x < 0.28) parts.push("*");
-        else parts.push(toks[Math.floor(rnd() * toks.length)]!);
-      }
-      return parts.join(".");
-    }
-
-    function subject(rnd: () => number): string {
-      const n = 1 + Math.floor(rnd() * 7);
-      const parts: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const x = rnd();
-        if (x < 0.02) parts.push("*");
-        else if (x < 0.04) parts.push(">");
-        else if (x < 0.05) parts.push("");
-        else parts.push(toks[Math.floor(rnd() * toks.length)]!);
-      }
-      return parts.join(".");
-    }
+    const pattern = (rnd: () => number) => randomPatternOf(rnd, toks, 6, 0.28);
+    const subject = (rnd: () => number) => randomSubjectOf(rnd, toks, 7, { star: 0.02, fwc: 0.04, empty: 0.05 });
 
     for (const [seed, cached] of [
       [11, true],
@@ -354,10 +275,7 @@ describe.skipIf(!available)("NativeSublist", () => {
             ts.insert(s);
             live.push(s);
           } else if (x < 0.65) {
-            const i = Math.floor(rnd() * live.length);
-            const s = live[i]!;
-            live[i] = live[live.length - 1]!;
-            live.pop();
+            const s = takeRandom(live, rnd);
             expect(nat.remove(s)).toBe(true);
             expect(ts.remove(s)).toBe(true);
             expect(nat.remove(s)).toBe(false);

@@ -1,6 +1,7 @@
-// Implementation-independent test suite for the Sublist interface.
-// Call describeSublistSuite() from a *.test.ts file with a factory for the
-// implementation under test (the TypeScript trie today, the native one later).
+// Implementation-independent test suite for the Sublist interface, and the
+// helpers the sublist tests share. Call describeSublistSuite() from a
+// *.test.ts file with a factory for the implementation under test (see
+// cached-suite.ts for the tests of what both tries add to the interface).
 
 import { describe, expect, test } from "bun:test";
 import type { SubLike, Sublist, SublistResult } from "../../src/sublist/types.ts";
@@ -111,6 +112,54 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Removes a random element of `live` (the last one takes its place) and
+ * returns it. */
+export function takeRandom<T>(live: T[], rnd: () => number): T {
+  const i = Math.floor(rnd() * live.length);
+  const s = live[i]!;
+  live[i] = live[live.length - 1]!;
+  live.pop();
+  return s;
+}
+
+/** A random subscription subject of 1..maxTokens tokens from `toks`, each a
+ * `*` with probability `pStar`; the last one a `>` with probability 0.12. */
+export function randomPatternOf(rnd: () => number, toks: readonly string[], maxTokens: number, pStar: number): string {
+  const n = 1 + Math.floor(rnd() * maxTokens);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = rnd();
+    if (i === n - 1 && x < 0.12) parts.push(">");
+    else if (x < pStar) parts.push("*");
+    else parts.push(toks[Math.floor(rnd() * toks.length)]!);
+  }
+  return parts.join(".");
+}
+
+/** Cumulative probabilities of the odd tokens in randomSubjectOf(): a token
+ * is `*` if x < star, else `>` if x < fwc, else empty if x < empty. */
+export interface OddTokens {
+  star: number;
+  fwc: number;
+  empty?: number;
+}
+
+/** A random published subject of 1..maxTokens tokens from `toks`, with the
+ * occasional `*`, `>` or empty token (see OddTokens). */
+export function randomSubjectOf(rnd: () => number, toks: readonly string[], maxTokens: number, odd: OddTokens): string {
+  const n = 1 + Math.floor(rnd() * maxTokens);
+  const empty = odd.empty ?? odd.fwc;
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = rnd();
+    if (x < odd.star) parts.push("*");
+    else if (x < odd.fwc) parts.push(">");
+    else if (x < empty) parts.push("");
+    else parts.push(toks[Math.floor(rnd() * toks.length)]!);
+  }
+  return parts.join(".");
 }
 
 export function describeSublistSuite(
@@ -559,31 +608,9 @@ export function describeSublistSuite(
   describe(`${name}: randomized against a brute-force matcher`, () => {
     const toks = ["a", "b", "c", "dd"];
     const queues = ["q1", "q2", "q3"];
-
-    function randomPattern(rnd: () => number): string {
-      const n = 1 + Math.floor(rnd() * 4);
-      const parts: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const x = rnd();
-        if (i === n - 1 && x < 0.12) parts.push(">");
-        else if (x < 0.3) parts.push("*");
-        else parts.push(toks[Math.floor(rnd() * toks.length)]!);
-      }
-      return parts.join(".");
-    }
-
-    function randomSubject(rnd: () => number): string {
-      const n = 1 + Math.floor(rnd() * 5);
-      const parts: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const x = rnd();
-        // occasionally a wildcard-looking token, as a non-pedantic publisher may send
-        if (x < 0.03) parts.push("*");
-        else if (x < 0.05) parts.push(">");
-        else parts.push(toks[Math.floor(rnd() * toks.length)]!);
-      }
-      return parts.join(".");
-    }
+    const randomPattern = (rnd: () => number) => randomPatternOf(rnd, toks, 4, 0.3);
+    // occasionally a wildcard-looking token, as a non-pedantic publisher may send
+    const randomSubject = (rnd: () => number) => randomSubjectOf(rnd, toks, 5, { star: 0.03, fwc: 0.05 });
 
     for (const seed of [1, 2, 3, 42, 1234]) {
       test(`seed ${seed}: 6000 random subscribe/unsubscribe/match operations`, () => {
@@ -601,10 +628,7 @@ export function describeSublistSuite(
             live.push(s);
           } else if (x < 0.6) {
             if (live.length > 0 && rnd() < 0.85) {
-              const i = Math.floor(rnd() * live.length);
-              const s = live[i]!;
-              live[i] = live[live.length - 1]!;
-              live.pop();
+              const s = takeRandom(live, rnd);
               expect(sl.remove(s)).toBe(true);
               removed.push(s);
             } else if (removed.length > 0 && rnd() < 0.5) {
