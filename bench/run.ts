@@ -469,7 +469,7 @@ function procStatus(pid: number): Record<string, number> {
   try {
     for (const line of readFileSync(`/proc/${pid}/status`, "utf8").split("\n")) {
       const m = /^(Vm\w+|Threads):\s+(\d+)/.exec(line);
-      if (m) out[m[1]] = Number(m[2]);
+      if (m) out[m[1]!] = Number(m[2]);
     }
   } catch {}
   return out;
@@ -646,7 +646,7 @@ function openFilesLimit(): { soft: number; hard: number } {
     const m = line && /Max open files\s+(\S+)\s+(\S+)/.exec(line);
     if (m) {
       const v = (s: string) => (s === "unlimited" ? Infinity : Number(s));
-      return { soft: v(m[1]), hard: v(m[2]) };
+      return { soft: v(m[1]!), hard: v(m[2]!) };
     }
   } catch {}
   return { soft: Infinity, hard: Infinity };
@@ -679,7 +679,7 @@ function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (!v.length) return NaN;
   const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
 function fmt(v: number, unit: Unit): string {
@@ -717,8 +717,8 @@ interface Failure {
 
 function resolveCmd(spec: string): string[] {
   const parts = spec.trim().split(/\s+/);
-  if (!parts[0].includes("/")) parts[0] = Bun.which(parts[0]) ?? parts[0];
-  else parts[0] = resolve(parts[0]);
+  const exe = parts[0]!;
+  parts[0] = exe.includes("/") ? resolve(exe) : (Bun.which(exe) ?? exe);
   return parts;
 }
 
@@ -766,8 +766,9 @@ async function main() {
     ref: { role: "ref", cmd: resolveCmd(opts.ref), label: "" },
   };
   for (const s of Object.values(specs)) {
-    if (!existsSync(s.cmd[0])) throw new Error(`${s.role} server not found: ${s.cmd[0]}`);
-    s.label = [basename(s.cmd[0]), ...s.cmd.slice(1)].join(" ");
+    const exe = s.cmd[0]!;
+    if (!existsSync(exe)) throw new Error(`${s.role} server not found: ${exe}`);
+    s.label = [basename(exe), ...s.cmd.slice(1)].join(" ");
     s.version = await versionOf(s.cmd);
   }
   if (specs.ours.label === specs.ref.label) {
@@ -844,7 +845,7 @@ async function main() {
         const st = serverStatus(r.proc.pid);
         add(role, "rssIdle", st.VmRSS);
         raw.servers[role].idle = st;
-        log(`  ${role}: idle RSS ${fmt(st.VmRSS, "kB")}`);
+        log(`  ${role}: idle RSS ${fmt(st.VmRSS ?? NaN, "kB")}`);
       }
     }
 
@@ -895,8 +896,8 @@ async function main() {
         raw.cases[c.id][role] = res;
         if (res.ok && res.values) {
           for (const m of c.metrics) add(role, `${c.id}.${m.key}`, res.values[m.key]);
-          if (c.id === "wildcard") wildcardReceived[role].push(res.values.received);
-          const shown = c.metrics.map((m) => `${m.label} ${fmt(res.values![m.key], m.unit)}`).join(", ");
+          if (c.id === "wildcard") wildcardReceived[role].push(res.values.received!);
+          const shown = c.metrics.map((m) => `${m.label} ${fmt(res.values![m.key]!, m.unit)}`).join(", ");
           log(`  ${c.id.padEnd(9)} ${role.padEnd(4)} ${shown}  (${res.wallS.toFixed(1)} s)`);
         } else {
           const extra = r.exited ? ` [server exited with code ${r.exitCode}]` : "";
@@ -922,7 +923,7 @@ async function main() {
         if (cases.length && !restarted[role]) {
           add(role, "rssAfter", st.VmRSS);
           add(role, "rssPeak", st.VmHWM);
-          log(`  ${role}: RSS after load ${fmt(st.VmRSS, "kB")}, peak ${fmt(st.VmHWM, "kB")}`);
+          log(`  ${role}: RSS after load ${fmt(st.VmRSS ?? NaN, "kB")}, peak ${fmt(st.VmHWM ?? NaN, "kB")}`);
         }
       }
     }

@@ -220,7 +220,8 @@ export class Parser {
           this.dispatchArg(line, start, end);
           if (this.handler.closed) return n;
           if (this.handler.paused) return i + 1;
-          if (this.state === State.Payload) i = this.startPayload(buf, i + 1) - 1;
+          // dispatchArg moved to Payload for PUB/HPUB (TS cannot see that change).
+          if ((this.state as State) === State.Payload) i = this.startPayload(buf, i + 1) - 1;
           break;
         }
         case State.Payload: {

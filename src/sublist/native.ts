@@ -227,7 +227,8 @@ export class NativeSublist<S extends SubLike> extends CachedSublist<S> {
     const lib = opts.lib ?? loadNativeSublist();
     if (lib === null) throw new Error(`native subject trie unavailable: ${nativeSublistStatus().reason}`);
     this.fn = lib.symbols;
-    const h = this.fn.sl_new(randomSeed());
+    // sl_new returns a pointer; bun:ffi types it as Pointer | bigint.
+    const h = this.fn.sl_new(randomSeed()) as Pointer | null;
     if (h === null) throw new Error("sublist: out of memory");
     this.h = h;
     finalizer.register(this, { lib, h }, this.token);

@@ -123,7 +123,7 @@ describe("stream imports", () => {
 describe("service imports", () => {
   test("request/reply across accounts with a renamed subject", async () => {
     const a = await as("a");
-    a.subscribe("help.>", { callback: (_e, msg) => msg.respond(`answer to ${msg.subject}`) });
+    a.subscribe("help.>", { callback: (_e, msg) => void msg.respond(`answer to ${msg.subject}`) });
     await a.flush();
     const b = await as("b");
     const r = await b.request("a.help", "q", { timeout: 2000 });
@@ -160,7 +160,7 @@ describe("service imports", () => {
     const b = await as("b");
     const inbox = "_INBOX.multi";
     const got: string[] = [];
-    b.subscribe(inbox, { callback: (_e, msg) => got.push(new TextDecoder().decode(msg.data)) });
+    b.subscribe(inbox, { callback: (_e, msg) => void got.push(new TextDecoder().decode(msg.data)) });
     b.publish("multi.svc", "go", { reply: inbox });
     await b.flush();
     const deadline = Date.now() + 2000;
@@ -169,7 +169,7 @@ describe("service imports", () => {
 
     const c = await as("c");
     const once: string[] = [];
-    c.subscribe("_INBOX.once", { callback: (_e, msg) => once.push(new TextDecoder().decode(msg.data)) });
+    c.subscribe("_INBOX.once", { callback: (_e, msg) => void once.push(new TextDecoder().decode(msg.data)) });
     c.publish("once.svc", "go", { reply: "_INBOX.once" });
     await c.flush();
     await Bun.sleep(100);
@@ -188,7 +188,7 @@ describe("service imports", () => {
     await a.flush();
     const b = await as("b");
     const got: string[] = [];
-    b.subscribe("_INBOX.slow", { callback: (_e, msg) => got.push(new TextDecoder().decode(msg.data)) });
+    b.subscribe("_INBOX.slow", { callback: (_e, msg) => void got.push(new TextDecoder().decode(msg.data)) });
     b.publish("slow.svc", "go", { reply: "_INBOX.slow" });
     await b.flush();
     await Bun.sleep(1500);

@@ -226,7 +226,7 @@ describe("permissions", () => {
     const requester = await nc(s.port, { user: "p", pass: "p" });
     const inbox = "_INBOX.test1";
     let replies = 0;
-    requester.subscribe(inbox, { callback: () => replies++ });
+    requester.subscribe(inbox, { callback: () => void replies++ });
     await requester.flush();
     requester.publish("req", "q", { reply: inbox });
     await requester.flush();

@@ -45,7 +45,7 @@ describe("@nats-io/transport-node", () => {
   test("request and reply", async () => {
     const a = await nc();
     const b = await nc();
-    a.subscribe("svc.echo", { callback: (_e, m) => m.respond(`echo ${text(m.data)}`) });
+    a.subscribe("svc.echo", { callback: (_e, m) => void m.respond(`echo ${text(m.data)}`) });
     await a.flush();
     const r = await b.request("svc.echo", "ping", { timeout: 2000 });
     expect(text(r.data)).toBe("echo ping");
@@ -76,7 +76,7 @@ describe("@nats-io/transport-node", () => {
     const pub = await nc();
     const counts = [0, 0, 0, 0];
     const members = await Promise.all(counts.map(() => nc()));
-    members.forEach((m, i) => m.subscribe("work", { queue: "workers", callback: () => counts[i]!++ }));
+    members.forEach((m, i) => m.subscribe("work", { queue: "workers", callback: () => void counts[i]!++ }));
     await Promise.all(members.map((m) => m.flush()));
     const n = 2000;
     for (let i = 0; i < n; i++) pub.publish("work", "job");
@@ -94,8 +94,8 @@ describe("@nats-io/transport-node", () => {
     const b = await nc();
     let own = 0;
     let other = 0;
-    a.subscribe("echo.test", { callback: () => own++ });
-    b.subscribe("echo.test", { callback: () => other++ });
+    a.subscribe("echo.test", { callback: () => void own++ });
+    b.subscribe("echo.test", { callback: () => void other++ });
     await a.flush();
     await b.flush();
     a.publish("echo.test", "x");
