@@ -70,11 +70,11 @@ export function processAuth(c: Client): void {
     if (finish(c, r) && c.opts.verbose) c.sendOK();
     return;
   }
-  c.pause();
+  c.setAuthPending(true);
   r.then((res) => {
     if (c.closed) return;
     if (finish(c, res) && c.opts.verbose) c.sendOK();
-    c.resume();
+    c.setAuthPending(false);
   });
 }
 

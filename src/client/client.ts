@@ -59,8 +59,12 @@ export class Client implements ProtocolHandler {
   headers = false;
   connectReceived = false;
   closed = false;
-  /** Waiting on an asynchronous CONNECT check; input is held meanwhile. */
+  /**
+   * Input is held (parser stopped, socket paused) while a CONNECT is being
+   * checked asynchronously or while this publisher waits for a slow receiver.
+   */
   paused = false;
+  private authPending = false;
   private heldInput: Uint8Array[] = [];
 
   // Authentication (see auth.ts in this folder).
@@ -102,16 +106,16 @@ export class Client implements ProtocolHandler {
   rtt = 0;
 
   /** Reading is paused until a slow receiver catches up. */
-  stalled = false;
+  private stalled = false;
   private stallResume: ReturnType<typeof setTimeout> | null = null;
   /** Publishers paused on this connection's backlog. */
-  private waiters: Client[] | null = null;
+  private waiters: Set<Client> | null = null;
 
   /** Set while the client sits in the flush queue (see flush.ts). */
   flushQueued = false;
-  /** When data first failed to leave (for write_deadline); 0 when not stalled. */
-  stallStart = 0;
-  private stallTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the backlog last failed to move (write_deadline counts from here); 0 when not blocked. */
+  blockedSince = 0;
+  deadlineTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly server: ClientHost,
@@ -137,7 +141,8 @@ export class Client implements ProtocolHandler {
     this.lastActivity = Date.now();
     try {
       const used = this.parser.parse(buf);
-      if (used < buf.length && !this.closed) this.heldInput.push(buf.subarray(used));
+      // Stopped by a pause: the rest goes back in front of anything held after it.
+      if (used < buf.length && !this.closed) this.heldInput.unshift(buf.subarray(used));
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       this.server.logger.debug(`${this.label()} - Client parser ERROR: ${e.kind}`);
@@ -267,21 +272,23 @@ export class Client implements ProtocolHandler {
     if (!this.flushQueued) scheduleFlush(this);
   }
 
-  /** Writes what is queued. Called once per event-loop turn and on drain. */
+  /** Writes what is queued. Called after each read callback's work (see flush.ts) and on drain. */
   flush(): void {
     const t = this.transport;
     if (t === null) return;
-    if (!this.out.flush(t)) {
+    const written = this.out.flush(t);
+    if (written < 0) {
       this.close(ClosedReason.WriteError, false);
       return;
     }
     if (this.waiters !== null && this.out.pending < this.stallAt / 2) this.releaseWaiters();
     if (this.out.pending === 0) {
-      this.clearStall();
-    } else if (this.stallStart === 0) {
-      // Short write: the rest goes on drain, within write_deadline.
-      this.stallStart = Date.now();
-      this.stallTimer = setTimeout(onWriteDeadline, this.server.options.writeDeadline, this);
+      this.clearBlocked();
+    } else if (this.blockedSince === 0 || written > 0) {
+      // Short write: the rest goes on drain. write_deadline counts time
+      // without progress, so every write that moved bytes restarts it.
+      this.blockedSince = Date.now();
+      this.deadlineTimer ??= setTimeout(onWriteDeadline, this.server.options.writeDeadline, this);
     }
   }
 
@@ -297,13 +304,19 @@ export class Client implements ProtocolHandler {
     this.trace = o.trace;
   }
 
-  /** Pauses this publisher until `receiver` has drained its backlog. */
+  /**
+   * Pauses this publisher (after the message being delivered) until
+   * `receiver` has drained its backlog, or for a while that grows as the
+   * backlog nears max_pending (the reference's fast-producer stall): a
+   * receiver that stays stuck is still cut off once past max_pending.
+   */
   stallOn(receiver: Client): void {
     if (this.stalled || receiver === this || this.transport === null) return;
     this.stalled = true;
-    this.transport.pause();
-    (receiver.waiters ??= []).push(this);
-    this.stallResume = setTimeout(endStall, STALL_MAX_MS, this);
+    this.updatePaused();
+    (receiver.waiters ??= new Set()).add(this);
+    const over = (receiver.out.pending - receiver.stallAt) / Math.max(receiver.maxPending - receiver.stallAt, 1);
+    this.stallResume = setTimeout(endStall, Math.min(Math.max(over, 0.001), 1) * STALL_MAX_MS, this);
   }
 
   endStall(): void {
@@ -311,7 +324,7 @@ export class Client implements ProtocolHandler {
     this.stalled = false;
     if (this.stallResume !== null) clearTimeout(this.stallResume);
     this.stallResume = null;
-    this.transport?.resume();
+    this.updatePaused();
   }
 
   private releaseWaiters(): void {
@@ -320,11 +333,11 @@ export class Client implements ProtocolHandler {
     for (const c of w) c.endStall();
   }
 
-  private clearStall(): void {
-    this.stallStart = 0;
-    if (this.stallTimer !== null) {
-      clearTimeout(this.stallTimer);
-      this.stallTimer = null;
+  private clearBlocked(): void {
+    this.blockedSince = 0;
+    if (this.deadlineTimer !== null) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = null;
     }
   }
 
@@ -353,16 +366,21 @@ export class Client implements ProtocolHandler {
     this.flush();
   }
 
-  /** Holds input until resume() (asynchronous CONNECT check). */
-  pause(): void {
-    this.paused = true;
-    this.transport?.pause();
+  /** Holds input while a CONNECT is checked asynchronously (bcrypt). */
+  setAuthPending(pending: boolean): void {
+    this.authPending = pending;
+    this.updatePaused();
   }
 
-  /** Feeds what arrived while paused, then reads on. */
-  resume(): void {
-    if (!this.paused || this.closed) return;
-    this.paused = false;
+  /** Pauses or resumes input; on resume, feeds what was held, in order. */
+  private updatePaused(): void {
+    const paused = this.authPending || this.stalled;
+    if (paused === this.paused || this.closed) return;
+    this.paused = paused;
+    if (paused) {
+      this.transport?.pause();
+      return;
+    }
     this.transport?.resume();
     while (this.heldInput.length > 0 && !this.paused && !this.closed) this.read(this.heldInput.shift()!);
   }
@@ -391,7 +409,7 @@ export class Client implements ProtocolHandler {
     if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
     this.tlsTimer = null;
     this.heldInput = [];
-    this.clearStall();
+    this.clearBlocked();
     if (this.stallResume !== null) clearTimeout(this.stallResume);
     if (this.waiters !== null) this.releaseWaiters();
     removeAllSubs(this);
@@ -429,7 +447,14 @@ function endStall(c: Client): void {
 }
 
 function onWriteDeadline(c: Client): void {
-  if (c.closed || c.stallStart === 0) return;
+  c.deadlineTimer = null;
+  if (c.closed || c.blockedSince === 0) return;
+  // Bytes moved since the timer was set: wait out the rest of the deadline.
+  const left = c.blockedSince + c.server.options.writeDeadline - Date.now();
+  if (left > 0) {
+    c.deadlineTimer = setTimeout(onWriteDeadline, left, c);
+    return;
+  }
   c.server.logger.notice(`${c.label()} - Slow Consumer Detected: WriteDeadline of ${c.server.options.writeDeadline}ms Exceeded`);
   c.server.noteSlowConsumer();
   c.close(ClosedReason.SlowConsumerWriteDeadline, false);

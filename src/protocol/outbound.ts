@@ -154,18 +154,21 @@ export class Outbound {
   }
 
   /**
-   * Writes what is queued with one write. Returns false if the socket is closed.
+   * Writes what is queued with one write. Returns the bytes the socket took,
+   * or -1 if it is closed.
    */
-  flush(to: Writable): boolean {
-    if (this.len === this.off) return true;
+  flush(to: Writable): number {
+    if (this.len === this.off) return 0;
     const n = to.write(this.buf.subarray(this.off, this.len));
-    if (n < 0) return false;
+    if (n < 0) return -1;
     this.off += n;
     if (this.off === this.len) {
+      // A large buffer is kept while it is being used, and given back once a
+      // flush needed little of it: idle connections stay small.
+      if (this.buf.length > KEEP_MAX && this.len < this.buf.length / 4) this.buf = EMPTY;
       this.off = this.len = 0;
-      if (this.buf.length > KEEP_MAX) this.buf = EMPTY;
     }
-    return true;
+    return n;
   }
 
   /** Drops everything (on close). */

@@ -248,6 +248,7 @@ export class Parser {
           // Delivered only once the frame is complete and well formed.
           this.handler.onMsg(this.pa);
           if (this.handler.closed) return n;
+          if (this.handler.paused) return i + 1;
           break;
       }
     }
