@@ -13,7 +13,7 @@ import type { Forwarder } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
 import { Subscription } from "../client/subscription.ts";
 import type { PubArgs } from "../protocol/handler.ts";
-import { latin1Bytes } from "../protocol/text.ts";
+import { latin1, latin1Bytes } from "../protocol/text.ts";
 import { routeMsg } from "../client/publish.ts";
 import { subjectIsSubsetMatch } from "../sublist/subject.ts";
 import type { Account } from "./account.ts";
@@ -88,10 +88,7 @@ function forwarded(pa: PubArgs, subject: string, reply: string | null, data?: Ui
 }
 
 function replyOf(pa: PubArgs): string | null {
-  if (pa.replyStart < 0) return null;
-  let s = "";
-  for (let i = pa.replyStart; i < pa.replyEnd; i++) s += String.fromCharCode(pa.buf[i]!);
-  return s;
+  return pa.replyStart < 0 ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
 }
 
 class StreamImport implements Forwarder {
@@ -119,14 +116,18 @@ class ServiceImport implements Forwarder {
     if (depth >= MAX_HOPS) return false;
     const to = this.mapping.map(subject);
     const reply = replyOf(pa);
-    let mapped: string | null = null;
+    let mapped: ResponseEntry | null = null;
     if (reply !== null) {
       const threshold = this.exp?.responseThresholdMs ?? DEFAULT_RESPONSE_THRESHOLD;
       mapped = responses(this.exporter).add(this.importer, reply, this.exp?.responseType ?? "singleton", threshold);
     }
     // The responder learns which account asked (Nats-Request-Info).
     const { data, hdr } = withRequestInfo(pa, this.importer.name, origin?.rtt ?? 0);
-    return routeMsg(null, this.exporter, forwarded(pa, to, mapped, data, hdr), to, depth + 1) > 0;
+    const fwd = forwarded(pa, to, mapped?.subject ?? null, data, hdr);
+    const delivered = routeMsg(null, this.exporter, fwd, to, depth + 1) > 0;
+    // Nobody got the request: nobody will answer, so the mapping goes now.
+    if (!delivered && mapped !== null) mapped.drop();
+    return delivered;
   }
 }
 
@@ -168,13 +169,13 @@ class ResponseMap {
 
   constructor(private readonly exporter: Account) {}
 
-  add(importer: Account, reply: string, type: ExportDef["responseType"], thresholdMs: number): string {
+  add(importer: Account, reply: string, type: ExportDef["responseType"], thresholdMs: number): ResponseEntry {
     const subject = this.prefix + token(6);
     const entry = new ResponseEntry(this, subject, importer, reply, type === "singleton", thresholdMs);
     this.entries.set(subject, entry);
     this.exporter.sublist.insert(entry.sub);
     if (this.sweeper === null) this.sweeper = setInterval(sweep, SWEEP_MS, this);
-    return subject;
+    return entry;
   }
 
   drop(entry: ResponseEntry): void {
@@ -189,10 +190,6 @@ class ResponseMap {
   sweepExpired(now: number): void {
     for (const e of this.entries.values()) if (now > e.expires) this.drop(e);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 function sweep(m: ResponseMap): void {
@@ -202,6 +199,10 @@ function sweep(m: ResponseMap): void {
 class ResponseEntry implements Forwarder {
   readonly sub: Subscription;
   expires: number;
+
+  drop(): void {
+    this.owner.drop(this);
+  }
 
   constructor(
     private readonly owner: ResponseMap,
@@ -219,7 +220,8 @@ class ResponseEntry implements Forwarder {
     if (depth >= MAX_HOPS) return false;
     // Singleton: one response; stream/chunked: until quiet for the threshold.
     const now = Date.now();
-    if (this.singleton || now > this.expires) this.owner.drop(this);
+    // An empty message ends a stream or chunked response (reference).
+    if (this.singleton || now > this.expires || pa.size === 0) this.drop();
     if (now > this.expires) return false;
     this.expires = now + this.thresholdMs;
     return routeMsg(null, this.importer, forwarded(pa, this.reply, null), this.reply, depth + 1) > 0;
@@ -236,10 +238,6 @@ function responses(exporter: Account): ResponseMap {
   return m;
 }
 
-/** Response mappings pending in an account (tests and monitoring). */
-export function pendingResponses(exporter: Account): number {
-  return responseMaps.get(exporter)?.size ?? 0;
-}
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 function token(n: number): string {

@@ -73,7 +73,8 @@ function authenticateUser(
   nonce: string | null,
   connType: ConnectionType,
 ): AuthResult | Promise<AuthResult> {
-  if (o.nkey) {
+  // An nkey counts only where nkey users exist (the reference ignores it otherwise).
+  if (o.nkey && auth.nkeys.size > 0) {
     const user = auth.nkeys.get(o.nkey);
     if (user === undefined || !typeAllowed(user, connType)) return fail(o.nkey);
     if (nonce === null || !o.sig || !verifySignature(o.nkey, nonce, o.sig)) return fail(o.nkey);
@@ -84,11 +85,8 @@ function authenticateUser(
     if (user === undefined || !typeAllowed(user, connType)) return fail(o.user);
     return checkSecret(o.pass ?? "", user.password ?? "", userOk(user), o.user);
   }
-  // Nothing presented: the no_auth_user, if configured (no password check).
-  if (auth.noAuthUser !== undefined && !o.auth_token) {
-    const user = auth.users.get(auth.noAuthUser) ?? auth.nkeys.get(auth.noAuthUser);
-    if (user !== undefined && typeAllowed(user, connType)) return userOk(user);
-  }
+  // Nothing presented at all: the no_auth_user, if configured (no password check).
+  if (!o.pass && !o.auth_token && !o.nkey) return noAuthUser(auth, connType) ?? fail("");
   return fail("");
 }
 
@@ -100,7 +98,7 @@ function userFromCert(auth: AuthConfig, ids: string[], connType: ConnectionType)
   return fail(ids[ids.length - 1] ?? "");
 }
 
-/** The no_auth_user, for a client that skipped CONNECT altogether. */
+/** The no_auth_user: for a client that presents no credentials, or skips CONNECT. */
 export function noAuthUser(auth: AuthConfig, connType: ConnectionType): AuthOk | null {
   if (auth.noAuthUser === undefined) return null;
   const user = auth.users.get(auth.noAuthUser) ?? auth.nkeys.get(auth.noAuthUser);

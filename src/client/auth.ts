@@ -16,18 +16,15 @@ export interface ReplyGrant {
   at: number;
 }
 
-/** Past this many pending reply grants, expired ones are dropped, then the oldest. */
-export const REPLIES_PRUNE_AT = 10_000;
+/** Past this many pending reply grants, the expired and used-up ones are dropped (reference: pruneReplyPerms). */
+export const REPLIES_PRUNE_AT = 4096;
 
 export function pruneReplies(c: Client): void {
   const replies = c.replies!;
-  const ttl = c.perms!.response!.expiresMs;
+  const { max, expiresMs } = c.perms!.response!;
   const now = Date.now();
-  if (ttl > 0) for (const [k, g] of replies) if (now - g.at > ttl) replies.delete(k);
-  // Maps iterate in insertion order: the first entries are the oldest.
-  for (const k of replies.keys()) {
-    if (replies.size <= REPLIES_PRUNE_AT / 2) break;
-    replies.delete(k);
+  for (const [k, g] of replies) {
+    if ((max > 0 && g.n >= max) || (expiresMs > 0 && now - g.at > expiresMs)) replies.delete(k);
   }
 }
 
@@ -38,6 +35,8 @@ export function startAuth(c: Client): void {
     c.authenticated = true;
     return;
   }
+  // Without a no_auth_user, nothing but CONNECT may come first.
+  c.parser.connectRequired = host.auth.noAuthUser === undefined;
   c.authTimer = setTimeout(onAuthTimeout, host.auth.timeoutMs, c);
 }
 
@@ -54,31 +53,40 @@ function onAuthTimeout(c: Client): void {
  * as the no_auth_user; otherwise Authorization Violation and close.
  */
 export function authorizeImplicitly(c: Client): boolean {
-  const user = noAuthUser(c.server.auth, c.connectionType);
-  if (user === null) {
-    authFailed(c, "");
-    return false;
-  }
-  return bind(c, user);
+  return applyAuthResult(c, noAuthUser(c.server.auth, c.connectionType) ?? { ok: false, name: "" });
 }
 
-/** CONNECT credentials. May pause the connection while a bcrypt hash is checked. */
-export function processAuth(c: Client): void {
+/**
+ * CONNECT credentials, then `next` if they are good. May hold the
+ * connection's input while a bcrypt hash is checked; a reload meanwhile
+ * means checking again against the new configuration.
+ */
+export function processAuth(c: Client, next: (c: Client) => void): void {
+  const auth = c.server.auth;
   const certIds = c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
-  const r = authenticate(c.server.auth, c.opts, c.nonce, c.connectionType, certIds);
+  const r = authenticate(auth, c.opts, c.nonce, c.connectionType, certIds);
   if (!(r instanceof Promise)) {
-    if (finish(c, r) && c.opts.verbose) c.sendOK();
+    if (applyAuthResult(c, r)) next(c);
     return;
   }
   c.setAuthPending(true);
   r.then((res) => {
     if (c.closed) return;
-    if (finish(c, res) && c.opts.verbose) c.sendOK();
-    c.setAuthPending(false);
+    if (c.server.auth !== auth) {
+      processAuth(c, next);
+      return;
+    }
+    // The result (and +OK) first, then what the client sent after CONNECT.
+    if (applyAuthResult(c, res)) next(c);
+    if (!c.closed) c.setAuthPending(false);
   });
 }
 
-function finish(c: Client, r: AuthResult): boolean {
+/**
+ * Binds the connection to the result's account, user and permissions, or
+ * refuses it. Also used when a reload re-checks connected clients.
+ */
+export function applyAuthResult(c: Client, r: AuthResult): boolean {
   if (!r.ok) {
     authFailed(c, r.name);
     return false;
@@ -99,17 +107,22 @@ function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
   c.bindAccount(account);
   c.userName = r.name;
   c.perms = compilePermissions(r.permissions);
-  c.replies = c.perms?.response ? new Map() : null;
+  if (!c.perms?.response) c.replies = null;
+  else c.replies ??= new Map();
+  // The account may allow less than the server (limits.max_payload).
+  c.setLimits(c.server.options);
   c.authenticated = true;
-  if (c.authTimer !== null) {
-    clearTimeout(c.authTimer);
-    c.authTimer = null;
-  }
+  c.clearAuthTimer();
   return true;
 }
 
-function authFailed(c: Client, name: string): void {
+export function authFailed(c: Client, name: string): void {
+  authFailedLog(c, name);
+  c.close(ClosedReason.AuthenticationViolation);
+}
+
+/** The log line and -ERR of a refused client (the caller closes it). */
+export function authFailedLog(c: Client, name: string): void {
   c.server.logger.error(`${c.label()} - authentication error - User "${name}"`);
   c.sendErr(ERR.authViolation);
-  c.close(ClosedReason.AuthenticationViolation);
 }

@@ -16,7 +16,7 @@ import { processPub } from "./publish.ts";
 import { processSub, processUnsub, removeAllSubs } from "./subscribe.ts";
 import { processPing, processPong, startPingTimer } from "./ping.ts";
 import { scheduleFlush } from "./flush.ts";
-import { authorizeImplicitly, type ReplyGrant } from "./auth.ts";
+import { authFailedLog, authorizeImplicitly, type ReplyGrant } from "./auth.ts";
 import type { CompiledPermissions } from "../auth/permissions.ts";
 import type { ConnectionType } from "../auth/types.ts";
 import type { ServerOptions } from "../config/types.ts";
@@ -58,6 +58,8 @@ export class Client implements ProtocolHandler {
   /** Headers negotiated: the client asked and the server supports them. */
   headers = false;
   connectReceived = false;
+  /** Answered a PING after CONNECT (async INFO goes only to such clients). */
+  firstPongSent = false;
   closed = false;
   /**
    * Input is held (parser stopped, socket paused) while a CONNECT is being
@@ -91,6 +93,8 @@ export class Client implements ProtocolHandler {
 
   // Statistics (monitoring reads these).
   readonly start = Date.now();
+  /** performance.now() at accept, for the first RTT sample. */
+  private readonly acceptedAt = performance.now();
   lastActivity = this.start;
   inMsgs = 0;
   inBytes = 0;
@@ -206,6 +210,9 @@ export class Client implements ProtocolHandler {
   onMaxPayload(): void {
     this.sendErr(ERR.maxPayload);
   }
+  onAuthViolation(): void {
+    authFailedLog(this, "");
+  }
 
   /**
    * The subject bytes as a string. Publishers mostly repeat a subject, so the
@@ -298,7 +305,8 @@ export class Client implements ProtocolHandler {
   stallAt = 0;
   setLimits(o: ServerOptions): void {
     this.parser.maxControlLine = o.maxControlLine;
-    this.parser.maxPayload = o.maxPayload;
+    const accountMax = this.account.limits.maxPayload;
+    this.parser.maxPayload = accountMax > 0 ? Math.min(o.maxPayload, accountMax) : o.maxPayload;
     this.maxPending = o.maxPending;
     this.stallAt = Math.min(o.maxPending / 2, STALL_BYTES_MAX);
     this.trace = o.trace;
@@ -366,6 +374,16 @@ export class Client implements ProtocolHandler {
     this.flush();
   }
 
+  /** Round trip from INFO to CONNECT: the first RTT sample, as the reference takes it. */
+  measureRttAtConnect(): void {
+    if (this.rtt === 0) this.rtt = Math.max(performance.now() - this.acceptedAt, 0.001);
+  }
+
+  clearAuthTimer(): void {
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    this.authTimer = null;
+  }
+
   /** Holds input while a CONNECT is checked asynchronously (bcrypt). */
   setAuthPending(pending: boolean): void {
     this.authPending = pending;
@@ -404,8 +422,7 @@ export class Client implements ProtocolHandler {
     this.closeReason = reason;
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     this.pingTimer = null;
-    if (this.authTimer !== null) clearTimeout(this.authTimer);
-    this.authTimer = null;
+    this.clearAuthTimer();
     if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
     this.tlsTimer = null;
     this.heldInput = [];
@@ -468,6 +485,8 @@ function parseErrorReason(kind: ParseError["kind"]): ClosedReason {
       return ClosedReason.MaxPayloadExceeded;
     case "unknown_op":
       return ClosedReason.ParseError;
+    case "auth_violation":
+      return ClosedReason.AuthenticationViolation;
     default:
       return ClosedReason.ProtocolViolation;
   }

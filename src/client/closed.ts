@@ -17,7 +17,6 @@ export const enum ClosedReason {
   MaxAccountConnectionsExceeded = "Maximum Account Connections Exceeded",
   MaxPayloadExceeded = "Maximum Message Payload Exceeded",
   MaxControlLineExceeded = "Maximum Control Line Exceeded",
-  MaxSubscriptionsExceeded = "Maximum Subscriptions Exceeded",
   ServerShutdown = "Server Shutdown",
   NoRespondersRequiresHeaders = "No Responders Requires Headers",
 }

@@ -1,4 +1,6 @@
-// CONNECT: the client's options. Rules from the reference (client.go processConnect).
+// CONNECT: the client's options. Rules and order from the reference
+// (client.go processConnect): the JSON lays over the current options, then
+// authentication, then the protocol checks, then +OK.
 
 import { ERR, ParseError } from "../protocol/errors.ts";
 import { utf8Text } from "../protocol/text.ts";
@@ -6,6 +8,10 @@ import type { Client } from "./client.ts";
 import { ClosedReason } from "./closed.ts";
 import type { ClientOpts } from "./opts.ts";
 import { processAuth } from "./auth.ts";
+import { startFirstPing } from "./ping.ts";
+
+const BOOL_KEYS = ["verbose", "pedantic", "echo", "tls_required", "headers", "no_responders"] as const;
+const STRING_KEYS = ["name", "lang", "version", "user", "pass", "auth_token", "nkey", "sig", "jwt"] as const;
 
 export function processConnect(c: Client, arg: Uint8Array): void {
   let json: unknown;
@@ -15,23 +21,16 @@ export function processConnect(c: Client, arg: Uint8Array): void {
     // Malformed JSON closes without an -ERR.
     throw new ParseError("protocol_violation");
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    throw new ParseError("protocol_violation");
-  }
-  const j = json as Record<string, unknown>;
-  // Keys lay over the current options; absent keys keep their (default) values.
-  const o: ClientOpts = c.opts;
-  if (typeof j.verbose === "boolean") o.verbose = j.verbose;
-  if (typeof j.pedantic === "boolean") o.pedantic = j.pedantic;
-  if (typeof j.echo === "boolean") o.echo = j.echo;
-  if (typeof j.tls_required === "boolean") o.tls_required = j.tls_required;
-  if (typeof j.headers === "boolean") o.headers = j.headers;
-  if (typeof j.no_responders === "boolean") o.no_responders = j.no_responders;
-  if (typeof j.protocol === "number") o.protocol = j.protocol;
-  for (const k of ["name", "lang", "version", "user", "pass", "auth_token", "nkey", "sig", "jwt"] as const) {
-    if (typeof j[k] === "string") o[k] = j[k] as string;
-  }
+  // `null` decodes to nothing in Go and changes no option.
+  if (json !== null) applyOpts(c.opts, json);
+  const j = (json ?? {}) as Record<string, unknown>;
   c.connectReceived = true;
+  c.parser.connectRequired = false;
+  // The round trip INFO -> CONNECT is the first RTT sample (as the reference).
+  c.measureRttAtConnect();
+  // A CONNECT in time beats the auth timer, however long its check takes.
+  c.clearAuthTimer();
+  startFirstPing(c);
 
   // Account selection through CONNECT is not allowed for clients.
   if ((typeof j.account === "string" && j.account !== "") || j.new_account === true) {
@@ -39,6 +38,35 @@ export function processConnect(c: Client, arg: Uint8Array): void {
     c.close(ClosedReason.AuthenticationViolation);
     return;
   }
+  processAuth(c, afterAuth);
+}
+
+/** Go's json.Unmarshal into the options: a wrongly typed known key is a protocol violation. */
+function applyOpts(o: ClientOpts, json: unknown): void {
+  if (typeof json !== "object" || Array.isArray(json)) throw new ParseError("protocol_violation");
+  const j = json as Record<string, unknown>;
+  for (const k of BOOL_KEYS) {
+    const v = j[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "boolean") throw new ParseError("protocol_violation");
+    o[k] = v;
+  }
+  for (const k of STRING_KEYS) {
+    const v = j[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") throw new ParseError("protocol_violation");
+    o[k] = v;
+  }
+  const p = j.protocol;
+  if (p !== undefined && p !== null) {
+    if (typeof p !== "number" || !Number.isInteger(p)) throw new ParseError("protocol_violation");
+    o.protocol = p;
+  }
+}
+
+/** Protocol checks once the client is known, then +OK. */
+function afterAuth(c: Client): void {
+  const o = c.opts;
   if (o.protocol < 0 || o.protocol > 1) {
     c.sendErr(ERR.invalidProtocol);
     c.close(ClosedReason.BadClientProtocolVersion);
@@ -50,5 +78,5 @@ export function processConnect(c: Client, arg: Uint8Array): void {
     c.close(ClosedReason.NoRespondersRequiresHeaders);
     return;
   }
-  processAuth(c);
+  if (o.verbose) c.sendOK();
 }

@@ -12,6 +12,8 @@ const FIRST_PING_MAX = 2000;
 
 export function processPing(c: Client): void {
   c.sendProto("PONG\r\n");
+  // Async INFOs (lame duck) go only to clients that got a PONG after CONNECT.
+  if (c.connectReceived) c.firstPongSent = true;
 }
 
 export function processPong(c: Client): void {
@@ -23,9 +25,16 @@ export function processPong(c: Client): void {
   }
 }
 
+/** At accept: the first keepalive check comes after a full ping_interval. */
 export function startPingTimer(c: Client): void {
-  const interval = c.server.options.pingInterval;
-  let first = Math.min(interval, FIRST_PING_MAX);
+  c.pingTimer = setTimeout(onPingTimer, c.server.options.pingInterval, c);
+}
+
+/** At CONNECT: the first PING comes early (at most 2 s, with jitter), as the reference does. */
+export function startFirstPing(c: Client): void {
+  if (c.pingTimer === null) return;
+  clearTimeout(c.pingTimer);
+  let first = Math.min(c.server.options.pingInterval, FIRST_PING_MAX);
   first += Math.random() * first * 0.2;
   c.pingTimer = setTimeout(onPingTimer, first, c);
 }

@@ -118,7 +118,8 @@ function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: s
   sub.delivered++;
 
   const hdr = pa.hdr;
-  const withHeaders = hdr >= 0 && rc.headers;
+  // An empty header block (HPUB with 0 header bytes) goes out as a plain MSG, as the reference sends it.
+  const withHeaders = hdr > 0 && rc.headers;
   let start = pa.dataStart;
   const to = start + pa.size;
   // A client without headers gets the message with the header block stripped.

@@ -2,13 +2,14 @@
 
 import { ERR, ParseError } from "../protocol/errors.ts";
 import { splitArgs, parseSize } from "../protocol/parser.ts";
-import { latin1 } from "../protocol/text.ts";
-import { isValidSubject } from "../sublist/subject.ts";
+import { goQuote, latin1 } from "../protocol/text.ts";
+import { isValidQueueName, isValidSubject, numTokens } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
 import { Subscription } from "./subscription.ts";
-import { goQuote } from "../protocol/text.ts";
 
 const tokens = new Int32Array(4 * 2);
+/** A queue name reserved for the server's own use. */
+const RESERVED_QUEUE = "_sys_";
 
 /** SUB <subject> [queue] <sid> */
 export function processSub(c: Client, arg: Uint8Array): void {
@@ -20,23 +21,30 @@ export function processSub(c: Client, arg: Uint8Array): void {
   const sidAt = (t - 1) * 2;
   const sid = latin1(arg.subarray(tokens[sidAt]!, tokens[sidAt + 1]!));
 
-  // An invalid subject is refused, the connection stays open (no +OK).
-  if (!isValidSubject(subject) || (queue !== null && !isValidSubject(queue))) {
+  // Refusals below leave the connection open and send no +OK.
+  const maxTokens = c.server.options.maxSubTokens;
+  if (maxTokens > 0 && numTokens(subject) > maxTokens) {
+    c.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}, too many tokens`);
+    return;
+  }
+  // Queue names are any non-blank token run (the reference does not check them as subjects).
+  if (!isValidSubject(subject) || (queue !== null && !isValidQueueName(queue))) {
     c.sendErr(ERR.invalidSubject);
     return;
   }
-  if (c.perms !== null && !c.perms.canSubscribe(subject, queue)) {
+  if (queue === RESERVED_QUEUE || (c.perms !== null && !c.perms.canSubscribe(subject, queue))) {
     subPermissionViolation(c, subject, queue, sid);
+    return;
+  }
+  // The limit applies before the duplicate-sid check, as in the reference.
+  const max = maxSubscriptions(c);
+  if (max !== 0 && (max < 0 || c.subs.size >= max)) {
+    c.server.logger.error(`${c.label()} - Maximum Subscriptions Exceeded (max ${max})`);
+    c.sendErr(ERR.maxSubscriptions);
     return;
   }
   // A duplicate sid is a no-op that still answers +OK.
   if (!c.subs.has(sid)) {
-    const max = maxSubscriptions(c);
-    if (max !== 0 && (max < 0 || c.subs.size >= max)) {
-      c.server.logger.error(`${c.label()} - Maximum Subscriptions Exceeded (max ${max})`);
-      c.sendErr(ERR.maxSubscriptions);
-      return;
-    }
     const sub = new Subscription(c, subject, queue, sid);
     // A wildcard that overlaps a deny entry has denied subjects filtered out at delivery.
     if (c.perms !== null) sub.denyFilter = c.perms.needsDeliveryFilter(subject);

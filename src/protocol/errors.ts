@@ -5,7 +5,9 @@ export type ParseErrorKind =
   | "max_control_line"
   | "max_payload"
   /** Closed without an -ERR: bad argument counts, sizes, JSON. */
-  | "protocol_violation";
+  | "protocol_violation"
+  /** An operation before the CONNECT that auth requires. */
+  | "auth_violation";
 
 export class ParseError extends Error {
   constructor(readonly kind: ParseErrorKind) {

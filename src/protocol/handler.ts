@@ -45,4 +45,5 @@ export interface ProtocolHandler {
   onUnknownOp(): void;
   onMaxControlLine(): void;
   onMaxPayload(): void;
+  onAuthViolation(): void;
 }

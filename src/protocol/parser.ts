@@ -96,6 +96,11 @@ export class Parser {
   /** Limits the owner may change at any time (config reload). */
   maxControlLine: number;
   maxPayload: number;
+  /**
+   * Auth is required and no CONNECT came yet: any other operation is an
+   * Authorization Violation, checked on its first byte as the reference does.
+   */
+  connectRequired = false;
 
   private state: State = State.OpStart;
   private readonly table: OpTable = CLIENT_TABLE;
@@ -151,6 +156,10 @@ export class Parser {
       const b = buf[i]!;
       switch (this.state) {
         case State.OpStart:
+          if (this.connectRequired && b !== 67 /* C */ && b !== 99 /* c */) {
+            this.handler.onAuthViolation();
+            throw new ParseError("auth_violation");
+          }
           // A leading space, tab or empty line is an unknown operation.
           this.node = 1;
           this.op = Op.None;

@@ -18,7 +18,6 @@ export function buildInfoPrefix(s: Server): string {
     port: s.port,
     headers: !o.noHeaderSupport,
   };
-  // With a no_auth_user, clients may connect without credentials.
   // A no_auth_user lets clients in without credentials, unless it is the one
   // generated for a system-account-only config (the reference still asks).
   const noAuth = s.auth.noAuthUser;
@@ -33,8 +32,11 @@ export function buildInfoPrefix(s: Server): string {
   return `INFO ${json.slice(0, -1)}`;
 }
 
-/** The reference writes `INFO {json} \r\n`, with a space before CRLF. */
-export function clientInfoLine(s: Server, c: Client): string {
+/**
+ * The INFO for one connection, `extra` fields last. The reference writes
+ * `INFO {json} \r\n`, with a space before CRLF.
+ */
+export function clientInfoLine(s: Server, c: Client, extra = ""): string {
   const nonce = c.nonce === null ? "" : `,"nonce":"${c.nonce}"`;
-  return `${s.infoPrefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}${nonce}} \r\n`;
+  return `${s.infoPrefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}${nonce}${extra}} \r\n`;
 }

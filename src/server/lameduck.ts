@@ -4,16 +4,16 @@
 
 import { ClosedReason } from "../client/closed.ts";
 import type { Server } from "./server.ts";
+import { clientInfoLine } from "./info.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function lameDuckClose(s: Server): Promise<void> {
   if (s.clients.size === 0) return;
   const o = s.options;
-  // Protocol-1 clients learn that they should reconnect elsewhere.
-  const info = `${s.infoPrefix},"ldm":true} \r\n`;
+  // Protocol-1 clients past their first PONG learn that they should reconnect elsewhere.
   for (const c of s.clients.values()) {
-    if (c.opts.protocol >= 1) c.sendProto(info);
+    if (c.opts.protocol >= 1 && c.firstPongSent) c.sendProto(clientInfoLine(s, c, ',"ldm":true'));
   }
   await sleep(o.lameDuckGracePeriod);
   const clients = [...s.clients.values()];

@@ -5,12 +5,11 @@
 // subscriptions those no longer allow).
 
 import { authenticate, noAuthUser, type AuthResult } from "../auth/authenticate.ts";
-import { compilePermissions } from "../auth/permissions.ts";
 import type { AuthConfig } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../client/closed.ts";
+import { applyAuthResult, authFailed } from "../client/auth.ts";
 import { removeSub } from "../client/subscribe.ts";
-import { ERR } from "../protocol/errors.ts";
 import { goQuote } from "../protocol/text.ts";
 import type { Server } from "./server.ts";
 import { wireImports } from "../accounts/imports.ts";
@@ -23,44 +22,37 @@ export function syncAccounts(s: Server, auth: AuthConfig): void {
 }
 
 export function recheckClient(c: Client): void {
-  if (c.closed || !c.authenticated) return;
+  if (c.closed) return;
+  // Still waiting for its CONNECT: the new configuration wants one now (reference).
+  if (!c.authenticated) {
+    if (c.server.authRequired && !c.connectReceived) authFailed(c, "");
+    return;
+  }
   const auth = c.server.auth;
-  const r: AuthResult | Promise<AuthResult> | null = c.connectReceived
-    ? authenticate(auth, c.opts, c.nonce, c.connectionType, c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null)
-    : noAuthUser(auth, c.connectionType);
+  const certIds = c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
+  const r: AuthResult | Promise<AuthResult> = c.connectReceived
+    ? authenticate(auth, c.opts, c.nonce, c.connectionType, certIds)
+    : (noAuthUser(auth, c.connectionType) ?? { ok: false, name: "" });
   if (r instanceof Promise) void r.then((res) => apply(c, res));
-  else apply(c, r ?? { ok: false, name: "" });
+  else apply(c, r);
 }
 
 function apply(c: Client, r: AuthResult): void {
   if (c.closed) return;
-  if (!r.ok) {
-    c.server.logger.error(`${c.label()} - authentication error - User "${r.name}"`);
-    c.sendErr(ERR.authViolation);
-    c.close(ClosedReason.AuthenticationViolation);
-    return;
-  }
-  if (r.account !== c.account.name) {
+  if (r.ok && r.account !== c.account.name) {
     c.server.logger.debug(`${c.label()} - Closing: account changed on reload`);
     c.close(ClosedReason.AuthenticationViolation);
     return;
   }
-  c.userName = r.name;
-  const perms = compilePermissions(r.permissions);
-  c.perms = perms;
-  if (perms?.response) c.replies ??= new Map();
-  else c.replies = null;
-  if (perms === null) {
-    for (const sub of c.subs.values()) sub.denyFilter = false;
-    return;
-  }
+  if (!applyAuthResult(c, r)) return;
+  const perms = c.perms;
   for (const sub of [...c.subs.values()]) {
-    if (!perms.canSubscribe(sub.subject, sub.queue)) {
+    if (perms !== null && !perms.canSubscribe(sub.subject, sub.queue)) {
       removeSub(sub);
-      const q = sub.queue === null ? "" : ` using queue ${goQuote(sub.queue)}`;
-      c.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)}${q} (sid ${goQuote(sub.sid)})`);
+      // 2.9.10 names the sid, not the queue, in this one.
+      c.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
       continue;
     }
-    sub.denyFilter = perms.needsDeliveryFilter(sub.subject);
+    sub.denyFilter = perms !== null && perms.needsDeliveryFilter(sub.subject);
   }
 }

@@ -77,6 +77,13 @@ describe("token", () => {
     await sameAsReference(conf, transcript("PING\r\n"));
     await sameAsReference(conf, transcript("SUB foo 1\r\n"));
   });
+  test("anything before CONNECT, even an unknown op or oversized PUB: same bytes as nats-server", async () => {
+    await sameAsReference(conf, transcript("FOO\r\n"));
+    await sameAsReference(conf, transcript("PUB foo 99999999\r\n"));
+    await sameAsReference(conf, transcript('INFO {"x":1}\r\n'));
+    await sameAsReference(conf, transcript('connect {"verbose":false,"auth_token":"s3cret"}\r\n'));
+  });
+
   test("--auth flag", async () => {
     const s = await serve("", ["--auth", "flagtoken"]);
     await nc(s.port, { token: "flagtoken" });
@@ -117,6 +124,34 @@ describe("user and password", () => {
     const c = await raw(s.port);
     const out = await c.transact('CONNECT {"verbose":true,"user":"a","pass":"pw"}\r\nSUB x 1\r\nPUB x 1\r\nz\r\n');
     expect(out).toBe("+OK\r\n+OK\r\n+OK\r\nMSG x 1 1\r\nz\r\nPONG\r\n");
+  });
+
+  test("a CONNECT in time is not cut off by the timer while its bcrypt check runs", async () => {
+    const hash = await Bun.password.hash("pw", { algorithm: "bcrypt", cost: 13 });
+    const s = await serve(`authorization { users: [ {user: a, password: "${hash}"} ], timeout: 0.2 }\n`);
+    const c = await raw(s.port);
+    const out = await c.transact('CONNECT {"verbose":true,"user":"a","pass":"pw"}\r\n', 10000);
+    expect(out).toBe("+OK\r\nPONG\r\n");
+  }, 20000);
+
+  test("a reload during a CONNECT's bcrypt check applies to it", async () => {
+    const hash = await Bun.password.hash("pw", { algorithm: "bcrypt", cost: 13 });
+    const path = writeConf(`authorization { users: [ {user: a, password: "${hash}"}, {user: b, password: b} ] }\n`);
+    const s = await startServer(["-c", path]);
+    running.push(s);
+    const c = await raw(s.port);
+    c.write('CONNECT {"verbose":true,"user":"a","pass":"pw"}\r\nPING\r\n');
+    writeFileSync(path, "authorization { users: [ {user: b, password: b} ] }\n");
+    s.proc.kill("SIGHUP");
+    await c.waitClosed(15000);
+    expect(c.text).toEndWith("-ERR 'Authorization Violation'\r\n");
+  }, 20000);
+
+  test("an nkey in CONNECT is ignored where no nkey users exist; no_auth_user needs no credentials at all", async () => {
+    const conf2 = "authorization { users: [ {user: a, password: a}, {user: guest, password: g} ] }\nno_auth_user: guest\n";
+    await sameAsReference(conf2, transcript('CONNECT {"verbose":false,"nkey":"UAAA","user":"a","pass":"a"}\r\n'));
+    await sameAsReference(conf2, transcript('CONNECT {"verbose":false,"pass":"zz"}\r\n'));
+    await sameAsReference(conf2, transcript('CONNECT {"verbose":false}\r\n'));
   });
 
   test("authorization timeout", async () => {
@@ -266,6 +301,26 @@ describe("allow_responses with max and expires", () => {
 });
 
 describe("accounts limits", () => {
+  test("an account's max_payload", async () => {
+    const s = await serve(`accounts { A { users: [ {user: a, password: a} ], limits: { max_payload: 10 } } }\n`);
+    const c = await raw(s.port);
+    await c.transact('CONNECT {"user":"a","pass":"a","verbose":false}\r\nPUB x 5\r\nhello\r\n');
+    c.write("PUB x 11\r\n");
+    await c.waitClosed();
+    expect(c.text).toEndWith("-ERR 'Maximum Payload Violation'\r\n");
+  });
+
+  test("max_sub_tokens: same bytes as nats-server", async () => {
+    await sameAsReference(
+      "max_sub_tokens: 2\n",
+      transcript('CONNECT {"verbose":true}\r\nSUB a.b.c 1\r\nSUB a.b 2\r\nSUB a.b.c q 3\r\nSUB x..y 4\r\n'),
+    );
+  });
+
+  test("max_subscriptions applies before the duplicate-sid check: same bytes as nats-server", async () => {
+    await sameAsReference("max_subscriptions: 1\n", transcript('CONNECT {"verbose":true}\r\nSUB a 1\r\nSUB a 1\r\n'));
+  });
+
   test("an account's max_connections", async () => {
     const s = await serve(`accounts { A { users: [ {user: a, password: a} ], limits: { max_connections: 1 } } }\n`);
     await nc(s.port, { user: "a", pass: "a" });

@@ -123,6 +123,55 @@ describe("limits", () => {
     expect(s.slowConsumers).toBe(0);
   });
 
+  test("write_deadline counts time without progress: a steady slow reader is not cut off", async () => {
+    const s = serve({ writeDeadline: 300 });
+    const sub = await connect(s);
+    await sub.transact('CONNECT {"verbose":false}\r\nSUB steady 1\r\n');
+    const pub = await connect(s);
+    await pub.transact('CONNECT {"verbose":false}\r\n');
+    const payload = "z".repeat(32 * 1024);
+    const end = Date.now() + 1500;
+    let paused = false;
+    while (Date.now() < end) {
+      while (pub.backlog < 512 * 1024) pub.write(`PUB steady ${payload.length}\r\n${payload}\r\n`);
+      // Reads in short bursts: always behind, never stuck for the deadline.
+      paused = !paused;
+      if (paused) sub.sock!.pause();
+      else sub.sock!.resume();
+      await Bun.sleep(paused ? 100 : 20);
+    }
+    sub.sock!.resume();
+    expect(s.slowConsumers).toBe(0);
+    expect(sub.closed).toBe(false);
+  });
+
+  test("a burst in one read does not push a reading receiver past a small max_pending", async () => {
+    const s = serve({ maxPending: 100_000 });
+    const sub = await connect(s);
+    await sub.transact('CONNECT {"verbose":false}\r\nSUB burst 1\r\n');
+    const pub = await connect(s);
+    await pub.transact('CONNECT {"verbose":false}\r\n');
+    const one = `PUB burst 1000\r\n${"b".repeat(1000)}\r\n`;
+    pub.write(one.repeat(3000));
+    const deadline = Date.now() + 10000;
+    while (sub.text.split("MSG burst 1 ").length - 1 < 3000 && Date.now() < deadline) await Bun.sleep(10);
+    expect(sub.text.split("MSG burst 1 ").length - 1).toBe(3000);
+    expect(s.slowConsumers).toBe(0);
+  });
+
+  test("an active client that ignores PINGs is not stale", async () => {
+    const s = serve({ pingInterval: 200, pingMax: 1 });
+    const c = await connect(s);
+    c.write('CONNECT {"verbose":false}\r\n');
+    const end = Date.now() + 1200;
+    while (Date.now() < end) {
+      c.write("PUB busy 1\r\nx\r\n");
+      await Bun.sleep(50);
+    }
+    expect(c.closed).toBe(false);
+    expect(s.staleConnections).toBe(0);
+  });
+
   test("slow consumer over write_deadline is cut off", async () => {
     const s = serve({ writeDeadline: 200 });
     const slow = await connect(s);

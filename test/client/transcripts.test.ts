@@ -87,6 +87,14 @@ const scenarios: Record<string, Scenario> = {
     'CONNECT {"verbose":false,"headers":true,"no_responders":true}\r\nPUB nobody _INBOX.x 0\r\n\r\n',
   ),
   "PING variants": single("PINGX\r\nping\r\nPONG\r\n+OK\r\n"),
+  "reserved queue _sys_": single('CONNECT {"verbose":true}\r\nSUB foo _sys_ 1\r\n'),
+  "queue names are not subjects": single('CONNECT {"verbose":true}\r\nSUB foo a..b 1\r\nSUB foo .q 2\r\n'),
+  "HPUB with an empty header block goes out as MSG": single(
+    'CONNECT {"verbose":false,"headers":true}\r\nSUB foo 1\r\nHPUB foo 0 2\r\nhi\r\n',
+  ),
+  "CONNECT with a wrongly typed bool": single('CONNECT {"verbose":"yes"}\r\n'),
+  "CONNECT with a fractional protocol": single('CONNECT {"protocol":1.5}\r\n'),
+  "CONNECT null": single("CONNECT null\r\nSUB foo 1\r\n"),
   "headers stripped for a plain subscriber": pubsub(
     'CONNECT {"verbose":false}\r\nSUB foo 1\r\n',
     'CONNECT {"verbose":false,"headers":true}\r\nHPUB foo 22 24\r\nNATS/1.0\r\nA: Bb\r\n\r\nhi\r\n',

@@ -51,6 +51,9 @@ class Recorder implements ProtocolHandler {
   onMaxPayload(): void {
     this.calls.push("!maxpayload");
   }
+  onAuthViolation(): void {
+    this.calls.push("!auth");
+  }
 }
 
 function newParser(limits = { maxControlLine: 4096, maxPayload: 1024 * 1024 }): [Parser, Recorder] {
@@ -265,6 +268,19 @@ describe("parser: errors", () => {
     r.paused = false;
     expect(p.parse(chunk.subarray(12))).toBe(6);
     expect(r.calls).toEqual(["CONNECT {}", "PING"]);
+  });
+
+  test("connectRequired: anything but CONNECT first is an auth violation", () => {
+    for (const first of ["PING\r\n", "SUB a 1\r\n", 'INFO {}\r\n', "FOO\r\n", `PUB a ${10 ** 8}\r\n`]) {
+      const [p, r] = newParser();
+      p.connectRequired = true;
+      expect(() => p.parse(enc.encode(first))).toThrow(ParseError);
+      expect(r.calls).toEqual(["!auth"]);
+    }
+    const [p, r] = newParser();
+    p.connectRequired = true;
+    p.parse(enc.encode("connect {}\r\n"));
+    expect(r.calls).toEqual(["CONNECT {}"]);
   });
 
   test("the parser stops when the handler closes the connection", () => {
