@@ -1,7 +1,7 @@
 // One connection speaking the client protocol. The parser calls the on*
 // methods (one per operation); each hands off to the module that owns the
 // operation's rules. This file holds the connection's state, its outbound
-// path (batched per event-loop turn) and its lifecycle.
+// path (batched per read, see flush.ts) and its lifecycle.
 
 import { Parser } from "../protocol/parser.ts";
 import { ParseError, ERR } from "../protocol/errors.ts";
@@ -267,7 +267,7 @@ export class Client implements ProtocolHandler {
 
   /**
    * Called after bytes were queued: enforces max_pending (a slow consumer is
-   * cut off, never allowed to grow memory) and schedules one flush this turn.
+   * cut off, never allowed to grow memory) and schedules one flush after this read's work.
    */
   queued(): void {
     if (this.out.pending > this.maxPending) {

@@ -1,6 +1,9 @@
-// Outbound batching: a connection that got bytes this turn is queued once and
-// written with one socket write when the turn's synchronous work is done.
-// One shared queue and one module-level callback: no closure per message.
+// Outbound batching: a connection that got bytes is queued once and written
+// with one socket write when the current socket callback's synchronous work is
+// done (a microtask; Bun runs them after each callback). Like the reference's
+// flush after each read-loop pass, one publisher read that fans out to many
+// receivers costs one write per receiver. One shared queue and one
+// module-level callback: no closure per message.
 
 import type { Client } from "./client.ts";
 

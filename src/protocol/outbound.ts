@@ -1,6 +1,6 @@
 // A connection's outbound bytes: protocol lines and payloads are copied into
-// one growable buffer during an event-loop turn and written with one socket
-// write at the end of it. Bun's socket.write() does not buffer, so whatever a
+// one growable buffer while a read is processed and written with one socket
+// write once that work is done (see client/flush.ts). Bun's socket.write() does not buffer, so whatever a
 // short write leaves stays here until `drain`.
 
 /** A socket as Bun gives it: write() returns bytes taken, 0 when full, -1 when closed. */
