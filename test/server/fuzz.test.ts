@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RawClient } from "../helpers/raw.ts";
 import { startServer, type RunningServer } from "../helpers/servers.ts";
+import { writeConf } from "../helpers/conf.ts";
 
 /** Small seeded PRNG (mulberry32) so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -21,6 +22,7 @@ const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 150);
 
 /** Every -ERR a client may legitimately get. */
 const KNOWN_ERRS = new Set([
+  "Authentication Timeout",
   "Unknown Protocol Operation",
   "Maximum Payload Violation",
   "maximum control line exceeded",
@@ -46,12 +48,31 @@ const VALID = [
 ];
 
 let srv: RunningServer;
+let authSrv: RunningServer;
 beforeAll(async () => {
   srv = await startServer();
+  // Users, one with a bcrypt password (asynchronous check) and permissions.
+  const hash = await Bun.password.hash("pw", { algorithm: "bcrypt", cost: 4 });
+  authSrv = await startServer([
+    "-c",
+    writeConf(`authorization { users: [
+      {user: a, password: a}
+      {user: b, password: "${hash}", permissions: {publish: ["fz.>", "canary.>"], subscribe: "fz.*"}}
+    ] }\n`),
+  ]);
 });
 afterAll(async () => {
   await srv.stop();
+  await authSrv.stop();
 });
+
+/** CONNECT lines a fuzzed connection may start with on the auth server (or not at all). */
+const AUTH_CONNECTS = [
+  'CONNECT {"verbose":false,"user":"a","pass":"a","headers":true}\r\n',
+  'CONNECT {"verbose":true,"user":"b","pass":"pw"}\r\n',
+  'CONNECT {"user":"b","pass":"wrong"}\r\n',
+  "",
+];
 
 function mutate(r: () => number, s: Uint8Array): Uint8Array {
   const b = [...s];
@@ -89,61 +110,78 @@ function input(r: () => number): Uint8Array {
   return kind < 0.8 ? mutate(r, bytes) : bytes;
 }
 
+/**
+ * Sends ROUNDS fuzzed connections to `port`, each optionally starting with a
+ * CONNECT from `prefixes`; a watcher and a canary (both using `hello`) check
+ * that the server keeps serving and never delivers a half-sent frame.
+ */
+async function fuzz(port: number, hello: string, prefixes: readonly string[]): Promise<void> {
+  const r = rng(SEED);
+  // The watcher sees everything published in the account.
+  const watcher = await RawClient.connect(port);
+  await watcher.transact(`${hello}SUB > 1\r\n`);
+  const canary = await RawClient.connect(port);
+  await canary.transact(hello);
+
+  for (let round = 0; round < ROUNDS; round++) {
+    const c = await RawClient.connect(port);
+    await c.waitFor("\r\n");
+    const prefix = new TextEncoder().encode(prefixes[Math.floor(r() * prefixes.length)]!);
+    const body = input(r);
+    const data = new Uint8Array(prefix.length + body.length);
+    data.set(prefix);
+    data.set(body, prefix.length);
+    // Random splits; sometimes hang up before the end.
+    const cutAt = r() < 0.3 ? Math.floor(r() * data.length) : data.length;
+    let off = 0;
+    while (off < cutAt && !c.closed) {
+      const len = Math.max(1, Math.floor(r() * 64));
+      try {
+        c.write(data.subarray(off, Math.min(off + len, cutAt)));
+      } catch {
+        break;
+      }
+      off += len;
+      if (r() < 0.2) await Bun.sleep(0);
+    }
+    // A truncated frame to a unique subject, then an abrupt close: it must never be delivered.
+    const marker = `cut.${round}`;
+    if (!c.closed && r() < 0.5) {
+      try {
+        c.write(`\r\nPUB ${marker} 10\r\nhalf`);
+      } catch {
+        // Already closed by the server.
+      }
+    }
+    await Bun.sleep(1);
+    const reply = c.text;
+    c.close();
+
+    for (const m of reply.matchAll(/-ERR '([^']*)'/g)) {
+      const text = m[1]!;
+      expect(KNOWN_ERRS.has(text) || text.startsWith("Permissions Violation for ")).toBe(true);
+    }
+    // The server still serves others (its own keepalive PINGs may interleave).
+    const pong = await canary.transact(`PUB canary.${round} 2\r\nok\r\n`);
+    expect(pong.replaceAll("PING\r\n", "")).toBe("PONG\r\n");
+  }
+
+  await watcher.transact("");
+  const seen = watcher.text;
+  expect(seen).not.toMatch(/MSG cut\./);
+  for (let round = 0; round < ROUNDS; round++) expect(seen).toContain(`MSG canary.${round} 1 2\r\nok\r\n`);
+  watcher.close();
+  canary.close();
+}
+
 test(
   "random and mutated input: server keeps serving, errors are the reference's, nothing half-sent is delivered",
-  async () => {
-    const r = rng(SEED);
-    // The watcher sees everything published in the global account.
-    const watcher = await RawClient.connect(srv.port);
-    await watcher.transact('CONNECT {"verbose":false,"headers":true}\r\nSUB > 1\r\n');
-    const canary = await RawClient.connect(srv.port);
-    await canary.transact('CONNECT {"verbose":false}\r\n');
+  () => fuzz(srv.port, 'CONNECT {"verbose":false,"headers":true}\r\n', [""]),
+  120_000,
+);
 
-    for (let round = 0; round < ROUNDS; round++) {
-      const c = await RawClient.connect(srv.port);
-      await c.waitFor("\r\n");
-      const data = input(r);
-      // Random splits; sometimes hang up before the end.
-      const cutAt = r() < 0.3 ? Math.floor(r() * data.length) : data.length;
-      let off = 0;
-      while (off < cutAt && !c.closed) {
-        const len = Math.max(1, Math.floor(r() * 64));
-        try {
-          c.write(data.subarray(off, Math.min(off + len, cutAt)));
-        } catch {
-          break;
-        }
-        off += len;
-        if (r() < 0.2) await Bun.sleep(0);
-      }
-      // A truncated frame to a unique subject, then an abrupt close: it must never be delivered.
-      const marker = `cut.${round}`;
-      if (!c.closed && r() < 0.5) {
-        try {
-          c.write(`\r\nPUB ${marker} 10\r\nhalf`);
-        } catch {
-          // Already closed by the server.
-        }
-      }
-      await Bun.sleep(1);
-      const reply = c.text;
-      c.close();
-
-      for (const m of reply.matchAll(/-ERR '([^']*)'/g)) {
-        expect(KNOWN_ERRS.has(m[1]!)).toBe(true);
-      }
-      // The server still serves others.
-      // (The server's own keepalive PINGs may interleave.)
-      const pong = await canary.transact(`PUB canary.${round} 2\r\nok\r\n`);
-      expect(pong.replaceAll("PING\r\n", "")).toBe("PONG\r\n");
-    }
-
-    await watcher.transact("");
-    const seen = watcher.text;
-    expect(seen).not.toMatch(/MSG cut\./);
-    for (let round = 0; round < ROUNDS; round++) expect(seen).toContain(`MSG canary.${round} 1 2\r\nok\r\n`);
-    watcher.close();
-    canary.close();
-  },
+test(
+  "the same on a server with users, bcrypt and permissions",
+  () => fuzz(authSrv.port, 'CONNECT {"verbose":false,"user":"a","pass":"a","headers":true}\r\n', AUTH_CONNECTS),
   120_000,
 );
