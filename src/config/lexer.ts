@@ -339,12 +339,22 @@ function* lexArrayBody(s: Scanner): Generator<Token, void, undefined> {
     if (c === ",") s.fail("Unexpected array value terminator ','.");
     if (c === EOF) s.fail("Unexpected EOF processing array.");
     yield* lexValue(s);
-    if (yield* endArrayValue(s)) return;
+    if (yield* endValue(s, ARRAY)) return;
   }
 }
 
-/** After an array element: true when the array ended. */
-function* endArrayValue(s: Scanner): Generator<Token, boolean, undefined> {
+/** How a container's elements end: arrays and maps differ only in these. */
+interface Closer {
+  kind: "array" | "map";
+  close: string;
+  token: "arrayEnd" | "mapEnd";
+  separators: string;
+}
+const ARRAY: Closer = { kind: "array", close: "]", token: "arrayEnd", separators: "," };
+const MAP: Closer = { kind: "map", close: "}", token: "mapEnd", separators: ";," };
+
+/** After an element: true when the container ended. */
+function* endValue(s: Scanner, k: Closer): Generator<Token, boolean, undefined> {
   for (;;) {
     const at = s.mark();
     const c = s.peek();
@@ -352,18 +362,18 @@ function* endArrayValue(s: Scanner): Generator<Token, boolean, undefined> {
       s.next();
     } else if (s.atComment()) {
       s.skipComment();
-    } else if (c === "," || isNewline(c)) {
+    } else if ((c !== EOF && k.separators.includes(c)) || isNewline(c)) {
       s.next();
       return false;
-    } else if (c === "]") {
+    } else if (c === k.close) {
       s.next();
-      yield s.token("arrayEnd", "", at);
+      yield s.token(k.token, "", at);
       return true;
     } else if (c === EOF) {
-      s.fail("Unexpected EOF processing array.");
+      s.fail(`Unexpected EOF processing ${k.kind}.`);
     } else {
       s.fail(
-        `Expected an array value terminator "," or an array terminator "]", but got '${quoteChar(c)}' instead.`,
+        `Expected ${k.kind === "array" ? "an" : "a"} ${k.kind} value terminator "," or ${k.kind === "array" ? "an" : "a"} ${k.kind} terminator "${k.close}", but got '${quoteChar(c)}' instead.`,
       );
     }
   }
@@ -383,31 +393,7 @@ function* lexMapBody(s: Scanner): Generator<Token, void, undefined> {
     if (c === "=" || c === ":") s.fail(`Unexpected key separator '${c}'.`);
     if (c === "]") s.fail("Unexpected array end ']' processing map.");
     yield* lexEntry(s, true);
-    if (yield* endMapValue(s)) return;
-  }
-}
-
-/** After a map entry: true when the map ended. */
-function* endMapValue(s: Scanner): Generator<Token, boolean, undefined> {
-  for (;;) {
-    const at = s.mark();
-    const c = s.peek();
-    if (isBlank(c)) {
-      s.next();
-    } else if (s.atComment()) {
-      s.skipComment();
-    } else if (c === ";" || c === "," || isNewline(c)) {
-      s.next();
-      return false;
-    } else if (c === "}") {
-      s.next();
-      yield s.token("mapEnd", "", at);
-      return true;
-    } else if (c === EOF) {
-      s.fail("Unexpected EOF processing map.");
-    } else {
-      s.fail(`Expected a map value terminator "," or a map terminator "}", but got '${quoteChar(c)}' instead.`);
-    }
+    if (yield* endValue(s, MAP)) return;
   }
 }
 
