@@ -41,10 +41,12 @@ export interface Transport extends Writable {
 }
 
 /**
- * Fast-producer backpressure: a receiver whose backlog passes this makes the
- * publisher stop reading until it drains below half of it (or for at most
- * STALL_MAX_MS). The producer's kernel buffers then push back on it, so memory
- * stays bounded without cutting off a receiver that is merely behind.
+ * Fast-producer backpressure: a receiver whose backlog passes
+ * min(max_pending / 2, STALL_BYTES_MAX) makes the publisher stop reading until
+ * it drains below half of that, or for a while that grows to STALL_MAX_MS as
+ * the backlog nears max_pending. The producer's kernel buffers then push back
+ * on it, so memory stays bounded without cutting off a receiver that is merely
+ * behind, while a stuck one still reaches max_pending or write_deadline.
  */
 const STALL_BYTES_MAX = 4 * 1024 * 1024;
 const STALL_MAX_MS = 1000;
