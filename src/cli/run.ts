@@ -72,7 +72,7 @@ function checkConfig(cmd: CommandLine): number {
     applyFlagOverrides(options, cmd);
     // The blocks other subsystems own are checked too (users, accounts, TLS files).
     warnings.push(...buildAuthConfig(options, { checkOnly: true }).warnings);
-    buildTLSConfig(options.tls);
+    buildTLSConfig(options.tls, options.allowNonTLS);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
     // Like the reference, -t fails on warnings about a field (file:line:col),
     // not on the note that a file is empty.

@@ -60,7 +60,7 @@ export class Server implements ClientHost {
     this.options = { ...defaultOptions(), ...options };
     this.logger = logger ?? new Logger(this.options);
     this.id = newServerId();
-    this.tls = buildTLSConfig(this.options.tls);
+    this.tls = buildTLSConfig(this.options.tls, this.options.allowNonTLS);
     const built = buildAuthConfig(this.options);
     this.auth = built.auth;
     this.authWarnings = built.warnings;
@@ -190,7 +190,7 @@ export class Server implements ClientHost {
     const diff = diffOptions(this.options, next);
     if (diff.error !== undefined) throw new Error(diff.error);
     const { auth } = buildAuthConfig(next);
-    const tls = buildTLSConfig(next.tls);
+    const tls = buildTLSConfig(next.tls, next.allowNonTLS);
     if ((tls === null) !== (this.tls === null)) {
       throw new Error(`config reload not supported for TLSConfig: old=${this.tls !== null}, new=${tls !== null}`);
     }

@@ -26,9 +26,15 @@ export interface TLSConfig {
 
 const DEFAULT_TLS_TIMEOUT = 2000;
 
-/** Reads the `tls` block. Throws ConfigError (file:line:col) on a bad one. */
-export function buildTLSConfig(block: ConfMap | undefined): TLSConfig | null {
+/**
+ * Reads the `tls` block. Throws ConfigError (file:line:col) on a bad one.
+ * `allow_non_tls` (TLS and plain clients on one port) needs the first byte
+ * read before the handshake starts, which Bun's upgradeTLS cannot hand back:
+ * it is refused rather than silently turned into TLS-only.
+ */
+export function buildTLSConfig(block: ConfMap | undefined, allowNonTLS = false): TLSConfig | null {
   if (block === undefined) return null;
+  if (allowNonTLS) throw new ConfigError([located(undefined, "allow_non_tls is not supported by nats-bun yet")], []);
   const errors: string[] = [];
   const err = (key: string, reason: string): void => {
     errors.push(located(posOf(block, key), reason));
