@@ -110,6 +110,7 @@ export class Server implements ClientHost {
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
     log.notice(describeSublistImpl(o.sublistImpl));
     for (const w of this.authWarnings) log.warn(w);
+    for (const what of unservedFeatures(o)) log.warn(`${what} is configured but not served by this version of nats-bun`);
     if (this.auth.plaintextPasswords) log.warn("Plaintext passwords detected, use nkeys or bcrypt");
     if (o.maxPayload > MAX_PAYLOAD_WARN) {
       log.warn("Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance");
@@ -256,6 +257,20 @@ export class Server implements ClientHost {
     this.logger.notice("Server Exiting..");
     this.resolveDone();
   }
+}
+
+/** Configured blocks whose subsystems are still to come, so operators are told, not surprised. */
+function unservedFeatures(o: ServerOptions): string[] {
+  const out: string[] = [];
+  if (o.httpPort !== 0 || o.httpsPort !== 0) out.push("HTTP monitoring");
+  if (o.websocket !== undefined) out.push("websocket");
+  if (o.leafnodes !== undefined) out.push("leafnodes");
+  if (o.cluster !== undefined) out.push("cluster");
+  if (o.gateway !== undefined) out.push("gateway");
+  if (o.mqtt !== undefined) out.push("mqtt");
+  if (o.jetstream !== undefined && o.jetstream !== false) out.push("jetstream");
+  if (o.extra.operator !== undefined || o.extra.resolver !== undefined) out.push("operator/JWT authentication");
+  return out;
 }
 
 /** The options the auth configuration is built from. */

@@ -106,6 +106,15 @@ describe("command line", () => {
     expect(i.max_payload).toBe(4096);
   });
 
+  test("blocks of features still to come are parsed, and the log says they are not served", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "s.conf"), "http: 8222\nwebsocket { port: 8080, no_tls: true }\nleafnodes { port: 7422 }\n");
+    const s = await start(["-c", join(dir, "s.conf")]);
+    expect(s.log()).toContain("[WRN] HTTP monitoring is configured but not served");
+    expect(s.log()).toContain("[WRN] websocket is configured but not served");
+    expect(s.log()).toContain("[WRN] leafnodes is configured but not served");
+  });
+
   test("log lines have the reference form", async () => {
     const s = await start([]);
     expect(s.log()).toMatch(/^\[\d+\] \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} \[INF\] Starting nats-server$/m);
