@@ -13,7 +13,7 @@ import type { Forwarder } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
 import { Subscription } from "../client/subscription.ts";
 import type { PubArgs } from "../protocol/handler.ts";
-import { latin1, latin1Bytes } from "../protocol/text.ts";
+import { latin1, latin1Bytes, wireSubject } from "../protocol/text.ts";
 import { routeMsg } from "../client/publish.ts";
 import { subjectIsSubsetMatch } from "../sublist/subject.ts";
 import type { Account } from "./account.ts";
@@ -39,14 +39,17 @@ export function wireImports(lookup: AccountLookup, defs: Iterable<AccountDef>): 
     for (const imp of def.imports) {
       const exporter = lookup.accountFor(imp.account);
       const exp = findExport(byName.get(imp.account), imp);
+      // Config subjects in the one-char-per-byte form clients' subjects take.
+      const subject = wireSubject(imp.subject);
+      const to = wireSubject(imp.to);
       if (imp.kind === "stream") {
         // Listens in the exporter on the imported subject.
-        const fwd = new StreamImport(importer, new SubjectMapping(imp.subject, imp.to));
-        installed.add(exporter, new Subscription(null, imp.subject, null, "", fwd));
+        const fwd = new StreamImport(importer, new SubjectMapping(subject, to));
+        installed.add(exporter, new Subscription(null, subject, null, "", fwd));
       } else {
         // Listens in the importer on its local subject.
-        const fwd = new ServiceImport(importer, exporter, new SubjectMapping(imp.to, imp.subject), exp);
-        installed.add(importer, new Subscription(null, imp.to, null, "", fwd));
+        const fwd = new ServiceImport(importer, exporter, new SubjectMapping(to, subject), exp);
+        installed.add(importer, new Subscription(null, to, null, "", fwd));
       }
     }
   }

@@ -6,10 +6,11 @@ import { TrieSublist } from "../sublist/trie.ts";
 import type { Sublist, SubLike } from "../sublist/types.ts";
 import { subjectHasWildcard, subjectIsSubsetMatch } from "../sublist/subject.ts";
 import type { Permissions, ResponsePermission } from "./types.ts";
+import { wireSubject } from "../protocol/text.ts";
 
 interface Entry extends SubLike {}
 
-/** Publish results are cached per subject; the cache is dropped when full. */
+/** Publish (and delivery-deny) results are cached per subject; a cache is dropped when full. */
 const PUB_CACHE_MAX = 1024;
 
 /** Reply prefixes only the server itself may use (reference client.go). */
@@ -21,7 +22,8 @@ function compile(list: string[] | null): Sublist<Entry> | null {
   // literally (a SUB to "foo.*" is checked as the subject "foo.*"), which the
   // TypeScript trie does exactly as the reference does.
   const sl = new TrieSublist<Entry>({ cache: false });
-  for (const item of list) {
+  for (const raw of list) {
+    const item = wireSubject(raw);
     const sp = item.indexOf(" ");
     sl.insert(sp < 0 ? { subject: item, queue: null } : { subject: item.slice(0, sp), queue: item.slice(sp + 1).trim() });
   }
@@ -37,13 +39,14 @@ export class CompiledPermissions {
   private readonly subDenyList: readonly string[];
   readonly response: ResponsePermission | null;
   private pubCache = new Map<string, boolean>();
+  private denyCache = new Map<string, boolean>();
 
   constructor(readonly source: Permissions) {
     this.pubAllow = compile(source.publish?.allow ?? null);
     this.pubDeny = compile(source.publish?.deny ?? null);
     this.subAllow = compile(source.subscribe?.allow ?? null);
     this.subDeny = compile(source.subscribe?.deny ?? null);
-    this.subDenyList = (source.subscribe?.deny ?? []).filter((s) => !s.includes(" "));
+    this.subDenyList = (source.subscribe?.deny ?? []).filter((s) => !s.includes(" ")).map(wireSubject);
     this.response = source.response;
   }
 
@@ -86,9 +89,15 @@ export class CompiledPermissions {
     return false;
   }
 
-  /** True when a message on `subject` must not reach a filtered subscription. */
+  /** True when a message on `subject` must not reach a filtered subscription (cached like publish checks). */
   deniesDelivery(subject: string): boolean {
-    return this.subDeny !== null && this.subDeny.match(subject).psubs.length > 0;
+    if (this.subDeny === null) return false;
+    const cached = this.denyCache.get(subject);
+    if (cached !== undefined) return cached;
+    const denied = this.subDeny.match(subject).psubs.length > 0;
+    if (this.denyCache.size >= PUB_CACHE_MAX) this.denyCache = new Map();
+    this.denyCache.set(subject, denied);
+    return denied;
   }
 }
 

@@ -14,6 +14,18 @@ export function latin1(b: Uint8Array): string {
   return String.fromCharCode.apply(null, b as unknown as number[]);
 }
 
+const utf8Encoder = new TextEncoder();
+
+/**
+ * A subject written in the config (a UTF-8 string) in the form subjects take
+ * on the wire here (one char per byte), so that "é.>" in a permission matches
+ * the bytes a client sends. ASCII is unchanged.
+ */
+export function wireSubject(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return latin1(utf8Encoder.encode(s));
+  return s;
+}
+
 export function latin1Bytes(s: string): Uint8Array {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;

@@ -241,6 +241,11 @@ describe("permissions", () => {
     await sameAsReference(conf, transcript('CONNECT {"user":"d","pass":"d","verbose":false}\r\nPUB def.x 1\r\na\r\nPUB x 1\r\na\r\nSUB y 1\r\n'));
   });
 
+  test("non-ASCII subjects in permissions match what clients send: same bytes as nats-server", async () => {
+    const conf2 = 'authorization { users: [ {user: u, password: u, permissions: {publish: {deny: ["é.>"]}, subscribe: {deny: ["ü.*"]}}} ] }\n';
+    await sameAsReference(conf2, transcript('CONNECT {"user":"u","pass":"u","verbose":false}\r\nSUB ü.x 1\r\nSUB > 2\r\nPUB é.x 2\r\nhi\r\nPUB ok.é 2\r\nhi\r\n'));
+  });
+
   test("a wildcard subscription that overlaps a deny entry does not receive denied subjects", async () => {
     const s = await serve(conf);
     const sub = await raw(s.port);
