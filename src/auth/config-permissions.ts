@@ -44,14 +44,14 @@ export function parsePermissions(
         case "pub":
         case "publish":
         case "import": {
-          const perm = parseVariablePermissions(c, v, false);
+          const perm = parseVariablePermissions(c, v);
           if (perm !== undefined) p.publish = perm;
           break;
         }
         case "sub":
         case "subscribe":
         case "export": {
-          const perm = parseVariablePermissions(c, v, true);
+          const perm = parseVariablePermissions(c, v);
           if (perm !== undefined) p.subscribe = perm;
           break;
         }
@@ -82,24 +82,20 @@ export function parsePermissions(
  * subject or list of subjects = allow list). undefined = error recorded.
  * Old-style errors carry no position: nats-server has none for them.
  */
-function parseVariablePermissions(
-  c: Collector,
-  v: ConfValue,
-  allowQueue: boolean,
-): SubjectPermission | null | undefined {
-  if (isMap(v)) return parseSubjectPermission(c, v, allowQueue);
-  const subjects = parsePermSubjects(c, v, undefined, allowQueue);
+function parseVariablePermissions(c: Collector, v: ConfValue): SubjectPermission | null | undefined {
+  if (isMap(v)) return parseSubjectPermission(c, v);
+  const subjects = parsePermSubjects(c, v, undefined);
   return subjects === undefined ? undefined : { allow: subjects, deny: null };
 }
 
-function parseSubjectPermission(c: Collector, m: ConfMap, allowQueue: boolean): SubjectPermission | null | undefined {
+function parseSubjectPermission(c: Collector, m: ConfMap): SubjectPermission | null | undefined {
   const keys = Object.keys(m);
   if (keys.length === 0) return null;
   const out = recover((): SubjectPermission => {
     const p: SubjectPermission = { allow: null, deny: null };
     for (const [k, lower, v] of entries(m)) {
       if (lower === "allow" || lower === "deny") {
-        const subjects = parsePermSubjects(c, v, posOf(m, k), allowQueue);
+        const subjects = parsePermSubjects(c, v, posOf(m, k));
         if (subjects !== undefined) p[lower] = subjects;
       } else {
         c.unknown(
@@ -115,12 +111,7 @@ function parseSubjectPermission(c: Collector, m: ConfMap, allowQueue: boolean): 
 }
 
 /** A subject or list of subjects, validated. undefined = error recorded. */
-function parsePermSubjects(
-  c: Collector,
-  v: ConfValue,
-  pos: ConfPos | undefined,
-  allowQueue: boolean,
-): string[] | undefined {
+function parsePermSubjects(c: Collector, v: ConfValue, pos: ConfPos | undefined): string[] | undefined {
   let subjects: string[];
   if (typeof v === "string") {
     subjects = [v];
@@ -138,7 +129,7 @@ function parsePermSubjects(
     c.error(pos, `Expected subject permissions to be a subject, or array of subjects, got ${goType(v)}`);
     return undefined;
   }
-  const problem = checkPermSubjects(subjects, allowQueue);
+  const problem = checkPermSubjects(subjects);
   if (problem !== null) {
     c.error(pos, problem);
     return undefined;
@@ -150,14 +141,13 @@ function parsePermSubjects(
  * Every entry must be a valid subject; subscribe entries may also be
  * "subject queue". Returns the first problem, worded as nats-server does.
  */
-export function checkPermSubjects(subjects: readonly string[], allowQueue: boolean): string | null {
+export function checkPermSubjects(subjects: readonly string[]): string | null {
   for (const s of subjects) {
     if (isValidSubject(s)) continue;
-    if (!allowQueue) return `subject ${goQuote(s)} is not a valid subject`;
+    // Like 2.9.10: a "subject queue" entry is accepted in any list, and only its subject is checked.
     const fields = s.split(/[\t\n\v\f\r \u0085\u00a0]+/).filter((f) => f !== "");
     if (fields.length !== 2) return `subject ${goQuote(s)} is not a valid subject`;
     if (!isValidSubject(fields[0]!)) return `subject ${goQuote(fields[0]!)} is not a valid subject`;
-    if (!isValidSubject(fields[1]!)) return `queue ${goQuote(fields[1]!)} is not a valid queue`;
   }
   return null;
 }

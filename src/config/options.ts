@@ -75,11 +75,8 @@ const HANDLERS: Record<string, Handler> = {
   port: (f, o) => setIfDefined(f.int(), (v) => (o.port = v)),
   host: (f, o) => setIfDefined(f.string(), (v) => (o.host = v)),
   client_advertise: (f, o) => setIfDefined(f.string(), (v) => (o.clientAdvertise = v)),
-  server_name: (f, o) =>
-    setIfDefined(f.string(), (v) => {
-      if (v.includes(" ")) f.error("server name cannot contain spaces");
-      else o.serverName = v;
-    }),
+  // 2.9.10 accepts spaces in server names (later servers refuse them).
+  server_name: (f, o) => setIfDefined(f.string(), (v) => (o.serverName = v)),
   debug: (f, o) => setIfDefined(f.bool(), (v) => (o.debug = v)),
   trace: (f, o) => setIfDefined(f.bool(), (v) => (o.trace = v)),
   trace_verbose: (f, o) => setIfDefined(f.bool(), (v) => (o.trace = o.traceVerbose = v)),
@@ -252,7 +249,6 @@ export function checkOptions(o: ServerOptions, posOf: (key: string) => ConfPos |
       ),
     );
   }
-  if (o.serverName?.includes(" ")) errors.push(located(posOf("server_name"), "server name cannot contain spaces"));
   return errors;
 }
 
@@ -281,9 +277,17 @@ export function optionsFromConf(parsed: ParsedConf): { options: ServerOptions; w
   return { options, warnings: problems.warnings };
 }
 
-/** Parses a `.conf` (any extension) or `.toml` file into a tree. */
+/**
+ * Parses a config file into a tree: the NATS format, or TOML for a `.toml`
+ * file that is not valid NATS format (a NATS config may carry any name).
+ */
 export function readConfigFile(path: string): ParsedConf {
-  return extname(path).toLowerCase() === ".toml" ? parseTomlFile(path) : parseConfFile(path);
+  if (extname(path).toLowerCase() !== ".toml") return parseConfFile(path);
+  try {
+    return parseConfFile(path);
+  } catch {
+    return parseTomlFile(path);
+  }
 }
 
 /** The `sha256:<hex>` nats-server prints for `-t`. */

@@ -181,13 +181,10 @@ describe("authorization: timeout", () => {
     expect(buildAuthConfig(o).auth.timeoutMs).toBe(1000);
   });
 
-  test("a high timeout warns", () => {
+  test("a high timeout is taken as given, as 2.9.10 does", () => {
     const r = build("authorization {\n  timeout: 120\n}");
     expect(r.auth.timeoutMs).toBe(120_000);
-    expect(r.warnings).toEqual([
-      `main.conf:2:3: invalid use of field "timeout": timeout of 120 (120.000000 seconds) is high, consider keeping it under 60 seconds. possibly caused by unquoted duration; use '1m' instead of 1m, for example`,
-    ]);
-    expect(build('authorization { timeout: "2m" }').warnings[0]).toContain("timeout of 2m (120.000000 seconds)");
+    expect(r.warnings).toEqual([]);
   });
 
   test("errors", () => {
@@ -450,9 +447,9 @@ describe("permissions", () => {
     ]);
     expect(permErrors('{ subscribe: ["a..b q"] }')).toEqual(['subject "a..b" is not a valid subject']);
     expect(permErrors('{ subscribe: ["a b c"] }')).toEqual(['subject "a b c" is not a valid subject']);
-    expect(permErrors('{ subscribe: ["a q..x"] }')).toEqual(['queue "q..x" is not a valid queue']);
-    // Queue entries are for subscribe only.
-    expect(permErrors('{ publish: ["a", "b q"] }')).toEqual(['subject "b q" is not a valid subject']);
+    // Like 2.9.10: queue names are not checked, and "subject queue" is accepted in any list.
+    expect(perms('{ subscribe: ["a q..x"] }').subscribe?.allow).toEqual(["a q..x"]);
+    expect(perms('{ publish: ["a", "b q"] }').publish?.allow).toEqual(["a", "b q"]);
     expect(permErrors("{ publish: 1 }")).toEqual([
       "Expected subject permissions to be a subject, or array of subjects, got int64",
     ]);

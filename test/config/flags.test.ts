@@ -227,6 +227,7 @@ describe("applyFlagOverrides", () => {
   });
 
   test("option rules are checked after flags", () => {
-    expect(() => applyFlagOverrides(defaultOptions(), parseCommandLine(["-n", "a b"]))).toThrow(ConfigError);
+    const o = { ...defaultOptions(), maxPending: 10 };
+    expect(() => applyFlagOverrides(o, parseCommandLine(["-n", "a b"]))).toThrow(ConfigError);
   });
 });
