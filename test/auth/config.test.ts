@@ -448,8 +448,8 @@ describe("permissions", () => {
     expect(permErrors('{ subscribe: ["a..b q"] }')).toEqual(['subject "a..b" is not a valid subject']);
     expect(permErrors('{ subscribe: ["a b c"] }')).toEqual(['subject "a b c" is not a valid subject']);
     // Like 2.9.10: queue names are not checked, and "subject queue" is accepted in any list.
-    expect(perms('{ subscribe: ["a q..x"] }').subscribe?.allow).toEqual(["a q..x"]);
-    expect(perms('{ publish: ["a", "b q"] }').publish?.allow).toEqual(["a", "b q"]);
+    expect(perms('{ subscribe: ["a q..x"] }')!.subscribe?.allow).toEqual(["a q..x"]);
+    expect(perms('{ publish: ["a", "b q"] }')!.publish?.allow).toEqual(["a", "b q"]);
     expect(permErrors("{ publish: 1 }")).toEqual([
       "Expected subject permissions to be a subject, or array of subjects, got int64",
     ]);
