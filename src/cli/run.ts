@@ -105,7 +105,10 @@ async function runServer(cmd: CommandLine): Promise<number> {
   try {
     server = new Server(options, logger);
   } catch (e) {
-    return configFailure(e);
+    if (e instanceof ConfigError) return configFailure(e);
+    // Anything else that stops the start (e.g. NATS_BUN_SUBLIST=native without the library).
+    logger.fatal((e as Error).message);
+    return 1;
   }
   try {
     server.start();
