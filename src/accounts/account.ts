@@ -6,6 +6,7 @@ import type { Sublist } from "../sublist/types.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
 import type { AccountLimits } from "../auth/types.ts";
+import type { SubjectMapper } from "./mappings.ts";
 
 export const GLOBAL_ACCOUNT = "$G";
 
@@ -15,6 +16,8 @@ export class Account {
   readonly sublist: Sublist<Subscription>;
   readonly clients = new Set<Client>();
   limits: AccountLimits;
+  /** Subject mappings applied to what is published here (see mappings.ts). */
+  mapper: SubjectMapper | null = null;
 
   constructor(
     readonly name: string,

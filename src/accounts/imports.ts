@@ -74,8 +74,8 @@ export class InstalledImports {
   }
 }
 
-/** Builds the PubArgs of a forwarded message: new subject and reply, same payload. */
-function forwarded(pa: PubArgs, subject: string, reply: string | null, data?: Uint8Array, hdr?: number): PubArgs {
+/** The PubArgs of a message under a new subject and reply, same payload (imports, mappings). */
+export function forwarded(pa: PubArgs, subject: string, reply: string | null, data?: Uint8Array, hdr?: number): PubArgs {
   const buf = latin1Bytes(reply === null ? subject : subject + reply);
   return {
     buf,

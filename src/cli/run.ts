@@ -12,6 +12,7 @@ import { VERSION } from "../server/version.ts";
 import { installSignalHandlers } from "./signals.ts";
 import { buildAuthConfig } from "../auth/config.ts";
 import { buildTLSConfig } from "../server/tls.ts";
+import { SubjectMapper } from "../accounts/mappings.ts";
 import { sendSignalCommand } from "./signal-command.ts";
 
 /** The name errors are prefixed with (`nats-server: ...` for the reference). */
@@ -71,7 +72,9 @@ function checkConfig(cmd: CommandLine): number {
     const { options, warnings, digest } = loadConfig(cmd.configFile!);
     applyFlagOverrides(options, cmd);
     // The blocks other subsystems own are checked too (users, accounts, TLS files).
-    warnings.push(...buildAuthConfig(options, { checkOnly: true }).warnings);
+    const built = buildAuthConfig(options, { checkOnly: true });
+    warnings.push(...built.warnings);
+    for (const def of built.auth.accounts.values()) SubjectMapper.compile(def.mappings, def.name);
     buildTLSConfig(options.tls, options.allowNonTLS);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
     // Like the reference, -t fails on warnings about a field (file:line:col),

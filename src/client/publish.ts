@@ -13,16 +13,25 @@ import type { Subscription } from "./subscription.ts";
 import type { Account } from "../accounts/account.ts";
 import { removeSub } from "./subscribe.ts";
 import { pruneReplies, REPLIES_PRUNE_AT } from "./auth.ts";
+import { forwarded } from "../accounts/imports.ts";
 
 
 export function processPub(c: Client, pa: PubArgs): void {
   c.inMsgs++;
   c.inBytes += pa.size;
-  const subject = c.subjectString(pa.buf, pa.subjectStart, pa.subjectEnd);
+  let subject = c.subjectString(pa.buf, pa.subjectStart, pa.subjectEnd);
   // Pedantic: a non-literal publish subject is reported, the message still flows.
   if (c.opts.pedantic && !isValidLiteralSubject(subject)) c.sendErr(ERR.invalidPublishSubject);
   if (!publishAllowed(c, subject, pa)) return;
   if (c.opts.verbose) c.sendOK();
+  const mapper = c.account.mapper;
+  if (mapper !== null) {
+    const mapped = mapper.map(subject);
+    if (mapped !== subject) {
+      pa = forwarded(pa, mapped, pa.replyStart < 0 ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd)));
+      subject = mapped;
+    }
+  }
 
   const delivered = routeMsg(c, c.account, pa, subject, 0);
   if (delivered === 0 && pa.replyStart >= 0 && c.opts.no_responders) sendNoResponders(c, pa);

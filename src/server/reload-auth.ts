@@ -13,10 +13,15 @@ import { removeSub } from "../client/subscribe.ts";
 import { goQuote } from "../protocol/text.ts";
 import type { Server } from "./server.ts";
 import { wireImports } from "../accounts/imports.ts";
+import { SubjectMapper } from "../accounts/mappings.ts";
 
-/** Accounts take their configured limits; imports are installed afresh. */
+/** Accounts take their configured limits and mappings; imports are installed afresh. */
 export function syncAccounts(s: Server, auth: AuthConfig): void {
-  for (const def of auth.accounts.values()) s.accountFor(def.name).limits = def.limits;
+  for (const def of auth.accounts.values()) {
+    const account = s.accountFor(def.name);
+    account.limits = def.limits;
+    account.mapper = SubjectMapper.compile(def.mappings, def.name);
+  }
   s.imports?.remove();
   s.imports = wireImports(s, auth.accounts.values());
 }
