@@ -290,10 +290,6 @@ export function readConfigFile(path: string): ParsedConf {
   }
 }
 
-/** The `sha256:<hex>` nats-server prints for `-t`. */
-export function configDigest(path: string): string {
-  return digestConf(readConfigFile(path).root);
-}
 
 /** Reads and maps a config file. Throws ConfigError listing every error. */
 export function loadConfig(path: string): LoadedConfig {

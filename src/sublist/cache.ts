@@ -1,7 +1,7 @@
 // A bounded cache of match results keyed by the published subject.
 //
-// It sits in front of any matcher (the TypeScript trie today, the native trie
-// later):
+// It sits in front of both matchers (the TypeScript trie and the native one,
+// through cached.ts):
 //
 //   let r = cache.get(subject);            // hit: one Map lookup, no allocation
 //   if (r === undefined) { r = slowMatch(subject); cache.put(subject, r); }

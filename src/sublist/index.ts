@@ -24,7 +24,6 @@ export {
 export {
   isValidSubject,
   isValidLiteralSubject,
-  isValidPublishSubject,
   isValidQueueName,
   subjectHasWildcard,
   subjectIsLiteral,
@@ -32,7 +31,6 @@ export {
   subjectMatchesPattern,
   subjectsCollide,
   numTokens,
-  tokenAt,
 } from "./subject.ts";
 
 /** Which trie: the C one (native/sublist.c via bun:ffi), the TypeScript

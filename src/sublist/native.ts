@@ -49,7 +49,6 @@ const SYMBOLS = {
   sl_insert: { args: ["ptr", "ptr", "u32", "ptr", "i32", "u32"], returns: "i32" },
   sl_remove: { args: ["ptr", "u32"], returns: "i32" },
   sl_match: { args: ["ptr", "ptr", "u32", "ptr", "u32"], returns: "i32" },
-  sl_count: { args: ["ptr"], returns: "u32" },
   sl_debug: { args: ["ptr", "ptr"], returns: "void" },
 } as const;
 

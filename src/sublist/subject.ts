@@ -63,8 +63,6 @@ export function isValidLiteralSubject(s: string): boolean {
   return tokStart < len;
 }
 
-/** Alias kept for symmetry with Go's IsValidPublishSubject. */
-export const isValidPublishSubject = isValidLiteralSubject;
 
 /** A queue group name: non-empty, no whitespace. (Go accepts any
  * non-whitespace word here; '.', '*' and '>' have no special meaning.) */
@@ -104,21 +102,6 @@ export function numTokens(s: string): number {
   let n = 1;
   for (let i = 0; i < len; i++) if (s.charCodeAt(i) === DOT) n++;
   return n;
-}
-
-/** The 1-based `index`-th token of `s`, or "" if there is none. */
-export function tokenAt(s: string, index: number): string {
-  let ti = 1;
-  let start = 0;
-  const len = s.length;
-  for (let i = 0; i < len; i++) {
-    if (s.charCodeAt(i) === DOT) {
-      if (ti === index) return s.substring(start, i);
-      start = i + 1;
-      ti++;
-    }
-  }
-  return ti === index ? s.substring(start) : "";
 }
 
 /** Compares a.substring(as, ae) with b.substring(bs, be) without allocating. */

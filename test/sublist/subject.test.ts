@@ -9,7 +9,6 @@ import {
   subjectIsSubsetMatch,
   subjectMatchesPattern,
   subjectsCollide,
-  tokenAt,
 } from "../../src/sublist/subject.ts";
 import { bruteMatches, prng } from "./suite.ts";
 
@@ -127,21 +126,13 @@ describe("subjectHasWildcard / subjectIsLiteral", () => {
   }
 });
 
-describe("numTokens / tokenAt", () => {
+describe("numTokens", () => {
   test("numTokens", () => {
     expect(numTokens("")).toBe(0);
     expect(numTokens("foo")).toBe(1);
     expect(numTokens("foo.bar")).toBe(2);
     expect(numTokens("a.b.c.d.e")).toBe(5);
     expect(numTokens("foo.>")).toBe(2);
-  });
-  test("tokenAt", () => {
-    expect(tokenAt("foo.bar.baz", 1)).toBe("foo");
-    expect(tokenAt("foo.bar.baz", 2)).toBe("bar");
-    expect(tokenAt("foo.bar.baz", 3)).toBe("baz");
-    expect(tokenAt("foo.bar.baz", 4)).toBe("");
-    expect(tokenAt("foo", 1)).toBe("foo");
-    expect(tokenAt("foo", 0)).toBe("");
   });
 });
 
