@@ -188,6 +188,16 @@ const CASES: CaseDef[] = [
     validate: expectDelivered(4),
   },
   {
+    // More load than one client makes: four publishers into one subscriber.
+    id: "fanin4",
+    title: "4:1 fan-in, 16 B",
+    args: ["-scenario", "pubsub", "-pubs", "4", "-subs", "1", "-size", "16"],
+    n: 750_000,
+    metrics: [rate("sub", "msgs/s delivered")],
+    pick: (r) => ({ sub: r.sub_msgs_per_s }),
+    validate: expectDelivered(1),
+  },
+  {
     id: "queue4",
     title: "queue group of 4, 16 B",
     args: ["-scenario", "queue", "-subs", "4", "-size", "16"],
