@@ -150,7 +150,12 @@ export class Client implements ProtocolHandler {
       // Stopped by a pause: the rest goes back in front of anything held after it.
       if (used < buf.length && !this.closed) this.heldInput.unshift(buf.subarray(used));
     } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
+      if (!(e instanceof ParseError)) {
+        // A bug must cost this connection, not the server: say so and close it.
+        this.server.logger.error(`${this.label()} - Internal error, closing connection: ${(e as Error).stack ?? e}`);
+        this.close(ClosedReason.ReadError, false);
+        return;
+      }
       this.server.logger.debug(`${this.label()} - Client parser ERROR: ${e.kind}`);
       this.close(parseErrorReason(e.kind));
     }
