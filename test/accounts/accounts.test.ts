@@ -3,8 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { RawClient } from "../helpers/raw.ts";
-import { runBinary, startServer, type RunningServer } from "../helpers/servers.ts";
+import { RawClient, stripInfo } from "../helpers/raw.ts";
+import { haveReference, NATS_SERVER, runBinary, startServer, type RunningServer } from "../helpers/servers.ts";
 import { writeConf } from "../helpers/conf.ts";
 
 const CONF = `
@@ -208,5 +208,32 @@ describe("service imports", () => {
     const r = await runBinary(["-t", "-c", conf]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("not authorized");
+  });
+});
+
+describe("non-ASCII subjects in exports and imports", () => {
+  test("an export of é.> reaches the importer, as with nats-server", async () => {
+    const conf = writeConf(`accounts {
+      A: { users: [ {user: a, password: a} ], exports: [ {stream: "é.>"} ] }
+      B: { users: [ {user: b, password: b} ], imports: [ {stream: {account: A, subject: "é.>"}, prefix: "p"} ] }
+    }\n`);
+    const run = async (bin?: string): Promise<string> => {
+      const s = await startServer(["-c", conf], bin ? { bin } : {});
+      try {
+        const b = await RawClient.connect(s.port);
+        await b.transact('CONNECT {"user":"b","pass":"b","verbose":false}\r\nSUB > 1\r\n');
+        const a = await RawClient.connect(s.port);
+        await a.transact('CONNECT {"user":"a","pass":"a","verbose":false}\r\nPUB é.x 2\r\nhi\r\n');
+        await b.transact("");
+        a.close();
+        b.close();
+        return stripInfo(b.text);
+      } finally {
+        await s.stop();
+      }
+    };
+    const got = await run();
+    expect(got).toContain("MSG p.é.x 1 2\r\nhi\r\n".replace("é", "\u00c3\u00a9"));
+    if (haveReference) expect(got).toBe(await run(NATS_SERVER));
   });
 });
