@@ -165,6 +165,8 @@ export class TrieSublist<S extends SubLike> extends CachedSublist<S> {
   private readonly root = new TNode<S>("");
   // Token scan of the last tokenize(): start, end and hash of each token
   // (reused buffers; the index is single-threaded and match is synchronous).
+  /** Reused by matchLevel for levels waiting on their `*` subtree. */
+  private readonly frames: Frame<S>[] = [];
   private ts = new Int32Array(64);
   private te = new Int32Array(64);
   private th = new Int32Array(64);
@@ -339,7 +341,7 @@ export class TrieSublist<S extends SubLike> extends CachedSublist<S> {
     const nt = this.tokenize(subject);
     if (nt < 0) return null;
     const out: Builder<S> = { psubs: [], qsubs: [] };
-    matchLevel(this.root, subject, this.ts, this.te, this.th, 0, nt, out);
+    matchLevel(this.root, subject, this.ts, this.te, this.th, nt, out, this.frames);
     return out.psubs.length === 0 && out.qsubs.length === 0 ? EMPTY_RESULT : out;
   }
 
@@ -429,31 +431,75 @@ function addNode<S extends SubLike>(n: TNode<S>, out: Builder<S>): void {
 }
 
 /**
- * Collects subs matching tokens [start, end) of `subject` below `level`
- * (whose children are the candidates for token `start`). Mirrors Go's
- * matchLevel.
+ * Collects subs matching the `end` tokens of `subject`, in the order of Go's
+ * recursive matchLevel (a `>` child as it is met, then the whole `*`
+ * subtree, then the literal path; the last level's literal and `*` nodes
+ * last). Iterative, with an explicit stack of the levels waiting for their
+ * `*` subtree to finish, so a subject with thousands of `*`-matched tokens
+ * cannot overflow the call stack.
  */
 function matchLevel<S extends SubLike>(
-  level: TNode<S>,
+  root: TNode<S>,
   subject: string,
   ts: Int32Array,
   te: Int32Array,
   th: Int32Array,
-  start: number,
   end: number,
   out: Builder<S>,
+  stack: Frame<S>[],
 ): void {
-  let l: TNode<S> | undefined = level;
+  let depth = 0;
+  let l: TNode<S> | undefined = root;
+  let i = 0;
   let pwc: TNode<S> | null = null;
   let n: TNode<S> | undefined;
-  for (let i = start; i < end; i++) {
-    if (l === undefined) return;
-    if (l.fwc !== null) addNode(l.fwc, out);
-    pwc = l.pwc;
-    if (pwc !== null && i + 1 < end) matchLevel(pwc, subject, ts, te, th, i + 1, end, out);
-    n = findLit(l, subject, ts[i]!, te[i]!, th[i]!);
-    l = n;
+  for (;;) {
+    let finished = false;
+    while (!finished) {
+      if (i >= end) {
+        // This level consumed every token: its matches are the end nodes.
+        if (n !== undefined) addNode(n, out);
+        if (pwc !== null) addNode(pwc, out);
+        finished = true;
+      } else if (l === undefined) {
+        finished = true;
+      } else {
+        if (l.fwc !== null) addNode(l.fwc, out);
+        pwc = l.pwc;
+        const lit = findLit(l, subject, ts[i]!, te[i]!, th[i]!);
+        if (pwc !== null && i + 1 < end) {
+          // Descend into the `*` subtree first; resume here on the literal path afterwards.
+          let f = stack[depth];
+          if (f === undefined) stack[depth] = f = { next: undefined, i: 0, pwc: null };
+          f.next = lit;
+          f.i = i + 1;
+          f.pwc = pwc;
+          depth++;
+          l = pwc;
+          i = i + 1;
+          pwc = null;
+          n = undefined;
+        } else {
+          n = lit;
+          l = lit;
+          i++;
+        }
+      }
+    }
+    if (depth === 0) return;
+    const f = stack[--depth]!;
+    n = f.next;
+    l = f.next;
+    i = f.i;
+    pwc = f.pwc;
+    f.next = undefined;
+    f.pwc = null;
   }
-  if (n !== undefined) addNode(n, out);
-  if (pwc !== null) addNode(pwc, out);
+}
+
+/** A level waiting for its `*` subtree to be matched (see matchLevel). */
+interface Frame<S extends SubLike> {
+  next: TNode<S> | undefined;
+  i: number;
+  pwc: TNode<S> | null;
 }
