@@ -3,6 +3,7 @@
 // order ("news.>" -> "a.news.>" maps "news.eu.sport" to "a.news.eu.sport"),
 // or by position where the target names them (`$1`, `{{wildcard(1)}}`).
 
+const CACHE_MAX = 1024;
 const POSITIONAL = /^(?:\$(\d+)|\{\{\s*wildcard\((\d+)\)\s*\}\})$/;
 
 export class SubjectMapping {
@@ -21,10 +22,23 @@ export class SubjectMapping {
     this.toLiteral = !this.toTokens.some((t) => t === "*" || t === ">" || POSITIONAL.test(t));
   }
 
+  /** Recent results: imports and mappings see the same subjects again and again. */
+  private cache = new Map<string, string>();
+
   /** `subject` matches `from`; returns its image under `to`. */
   map(subject: string): string {
     if (this.identity) return subject;
     if (this.toLiteral) return this.to;
+    let mapped = this.cache.get(subject);
+    if (mapped === undefined) {
+      mapped = this.transform(subject);
+      if (this.cache.size >= CACHE_MAX) this.cache = new Map();
+      this.cache.set(subject, mapped);
+    }
+    return mapped;
+  }
+
+  private transform(subject: string): string {
     const tokens = subject.split(".");
     const singles: string[] = [];
     let tail = "";
