@@ -1,5 +1,5 @@
 // An account: an isolated subject space. Every connection belongs to one;
-// messages cross accounts only through exports and imports (a later issue).
+// messages cross accounts only through exports and imports (imports.ts).
 
 import { createSublist, type SublistImpl } from "../sublist/index.ts";
 import type { Sublist } from "../sublist/types.ts";
@@ -7,6 +7,7 @@ import type { Subscription } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
 import type { AccountLimits } from "../auth/types.ts";
 import type { SubjectMapper } from "./mappings.ts";
+import type { StreamImport } from "./stream-import.ts";
 
 export const GLOBAL_ACCOUNT = "$G";
 
@@ -18,6 +19,10 @@ export class Account {
   limits: AccountLimits;
   /** Subject mappings applied to what is published here (see mappings.ts). */
   mapper: SubjectMapper | null = null;
+  /** This account's stream imports: its subscriptions get shadows in the exporters. */
+  streamImports: StreamImport[] = [];
+  /** Internal subscriptions of this account's service imports. */
+  serviceImports: Subscription[] = [];
 
   constructor(
     readonly name: string,

@@ -4,7 +4,7 @@
 
 import { TrieSublist } from "../sublist/trie.ts";
 import type { Sublist, SubLike } from "../sublist/types.ts";
-import { subjectHasWildcard, subjectIsSubsetMatch } from "../sublist/subject.ts";
+import { subjectHasWildcard, subjectsCollide } from "../sublist/subject.ts";
 import type { Permissions, ResponsePermission } from "./types.ts";
 import { wireSubject } from "../protocol/text.ts";
 
@@ -16,17 +16,23 @@ const PUB_CACHE_MAX = 1024;
 /** Reply prefixes only the server itself may use (reference client.go). */
 const RESERVED_REPLY_PREFIXES = ["_R_.", "_GR_.", "$JS.ACK."];
 
-function compile(list: string[] | null): Sublist<Entry> | null {
+/** Config entries in the wire form; "subject queue" entries carry the queue. */
+function entries(list: string[] | null): Entry[] | null {
+  if (list === null) return null;
+  return list.map((raw) => {
+    const item = wireSubject(raw);
+    const sp = item.indexOf(" ");
+    return sp < 0 ? { subject: item, queue: null } : { subject: item.slice(0, sp), queue: item.slice(sp + 1).trim() };
+  });
+}
+
+function compile(list: Entry[] | null): Sublist<Entry> | null {
   if (list === null) return null;
   // Permission lists are small and matched with wildcard tokens taken
   // literally (a SUB to "foo.*" is checked as the subject "foo.*"), which the
   // TypeScript trie does exactly as the reference does.
   const sl = new TrieSublist<Entry>({ cache: false });
-  for (const raw of list) {
-    const item = wireSubject(raw);
-    const sp = item.indexOf(" ");
-    sl.insert(sp < 0 ? { subject: item, queue: null } : { subject: item.slice(0, sp), queue: item.slice(sp + 1).trim() });
-  }
+  for (const e of list) sl.insert(e);
   return sl;
 }
 
@@ -35,18 +41,20 @@ export class CompiledPermissions {
   private readonly pubDeny: Sublist<Entry> | null;
   private readonly subAllow: Sublist<Entry> | null;
   private readonly subDeny: Sublist<Entry> | null;
-  /** Plain deny subjects, for spotting wildcard subscriptions that overlap them. */
-  private readonly subDenyList: readonly string[];
+  /** Deny entries, for spotting subscriptions that overlap them. */
+  private readonly subDenyList: readonly Entry[];
   readonly response: ResponsePermission | null;
   private pubCache = new Map<string, boolean>();
-  private denyCache = new Map<string, boolean>();
+  private readonly denyCache = new Map<string, boolean>();
+  private readonly queueDenyCache = new Map<string, boolean>();
 
   constructor(readonly source: Permissions) {
-    this.pubAllow = compile(source.publish?.allow ?? null);
-    this.pubDeny = compile(source.publish?.deny ?? null);
-    this.subAllow = compile(source.subscribe?.allow ?? null);
-    this.subDeny = compile(source.subscribe?.deny ?? null);
-    this.subDenyList = (source.subscribe?.deny ?? []).filter((s) => !s.includes(" ")).map(wireSubject);
+    this.pubAllow = compile(entries(source.publish?.allow ?? null));
+    this.pubDeny = compile(entries(source.publish?.deny ?? null));
+    this.subAllow = compile(entries(source.subscribe?.allow ?? null));
+    const deny = entries(source.subscribe?.deny ?? null);
+    this.subDeny = compile(deny);
+    this.subDenyList = deny ?? [];
     this.response = source.response;
   }
 
@@ -80,23 +88,39 @@ export class CompiledPermissions {
   }
 
   /**
-   * A wildcard subscription allowed despite a deny list may still cover denied
-   * subjects: those messages are filtered at delivery (see deniesDelivery).
+   * A subscription allowed despite a deny list may still receive denied
+   * subjects: a wildcard that can match a subject some deny entry matches
+   * ("*.*" and "b.>" both match "b.b"), or a queue subscription that a queue
+   * entry names. Those messages are filtered at delivery (deniesDelivery).
+   * 2.9.10 only filters a wildcard that contains a deny entry, and so leaks
+   * "b.b" to "*.*"; later servers test for a collision, as here.
    */
-  needsDeliveryFilter(subject: string): boolean {
-    if (this.subDeny === null || !subjectHasWildcard(subject)) return false;
-    for (const d of this.subDenyList) if (subjectIsSubsetMatch(d, subject)) return true;
+  needsDeliveryFilter(subject: string, queue: string | null): boolean {
+    if (this.subDeny === null) return false;
+    const wildcard = subjectHasWildcard(subject);
+    if (!wildcard && queue === null) return false;
+    for (const d of this.subDenyList) {
+      if (d.queue !== null && d.queue !== queue) continue;
+      if (subjectsCollide(d.subject, subject)) return true;
+    }
     return false;
   }
 
-  /** True when a message on `subject` must not reach a filtered subscription (cached like publish checks). */
-  deniesDelivery(subject: string): boolean {
+  /**
+   * True when a message on `subject` must not reach a filtered subscription
+   * with that queue (null for a plain one): a plain deny entry matches it, or
+   * a queue entry for that queue does. Cached like publish checks.
+   */
+  deniesDelivery(subject: string, queue: string | null): boolean {
     if (this.subDeny === null) return false;
-    const cached = this.denyCache.get(subject);
+    const cache = queue === null ? this.denyCache : this.queueDenyCache;
+    const key = queue === null ? subject : queue + " " + subject;
+    const cached = cache.get(key);
     if (cached !== undefined) return cached;
-    const denied = this.subDeny.match(subject).psubs.length > 0;
-    if (this.denyCache.size >= PUB_CACHE_MAX) this.denyCache = new Map();
-    this.denyCache.set(subject, denied);
+    const r = this.subDeny.match(subject);
+    const denied = r.psubs.length > 0 || (queue !== null && queueListed(queue, r.qsubs));
+    if (cache.size >= PUB_CACHE_MAX) cache.clear();
+    cache.set(key, denied);
     return denied;
   }
 }

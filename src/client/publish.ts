@@ -9,11 +9,11 @@ import { goQuote, latin1 } from "../protocol/text.ts";
 import { isReservedPublish, isReservedReply } from "../auth/permissions.ts";
 import { isValidLiteralSubject } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
-import type { Subscription } from "./subscription.ts";
+import type { Hop, Subscription } from "./subscription.ts";
 import type { Account } from "../accounts/account.ts";
 import { removeSub } from "./subscribe.ts";
 import { pruneReplies, REPLIES_PRUNE_AT } from "./auth.ts";
-import { forwarded } from "../accounts/imports.ts";
+import { forwarded } from "../accounts/forwarded.ts";
 
 
 export function processPub(c: Client, pa: PubArgs): void {
@@ -33,17 +33,22 @@ export function processPub(c: Client, pa: PubArgs): void {
     }
   }
 
-  const delivered = routeMsg(c, c.account, pa, subject, 0);
+  const delivered = routeMsg(c, c.account, pa, subject, null);
   if (delivered === 0 && pa.replyStart >= 0 && c.opts.no_responders) sendNoResponders(c, pa);
 }
 
 /**
  * Delivers a message to every matching subscription of `account`: each plain
  * subscription gets a copy, each queue group one copy. `from` is the
- * publishing connection (null for a message forwarded between accounts);
- * `depth` counts such forwards. Returns the number of deliveries.
+ * publishing connection (null for a server-made message); `hop` is null for a
+ * message as published, and says what service imports it crossed otherwise.
+ * Such a message skips stream import shadows: a request or response is not
+ * re-exported as a stream (reference processMsgResults). An internal
+ * subscription (a service import) counts as a delivery whatever it does with
+ * the message, as in the reference, so a request into an import never gets a
+ * no-responders status. Returns the number of deliveries.
  */
-export function routeMsg(from: Client | null, account: Account, pa: PubArgs, subject: string, depth: number): number {
+export function routeMsg(from: Client | null, account: Account, pa: PubArgs, subject: string, hop: Hop | null): number {
   const r = account.sublist.match(subject);
   const noEcho = from !== null && !from.opts.echo;
   let delivered = 0;
@@ -51,8 +56,9 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
   const psubs = r.psubs;
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
+    if (sub.im !== null && hop !== null) continue;
     if (noEcho && sub.client === from) continue;
-    if (deliver(from, sub, pa, subject, depth)) delivered++;
+    if (deliver(from, sub, pa, subject, account, hop)) delivered++;
   }
 
   // One copy per queue group, to a member picked at random; if it cannot
@@ -64,8 +70,9 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
     const start = (Math.random() * n) | 0;
     for (let k = 0; k < n; k++) {
       const sub = group[(start + k) % n]!;
+      if (sub.im !== null && hop !== null) continue;
       if (noEcho && sub.client === from) continue;
-      if (deliver(from, sub, pa, subject, depth)) {
+      if (deliver(from, sub, pa, subject, account, hop)) {
         delivered++;
         break;
       }
@@ -113,12 +120,29 @@ function replyGranted(c: Client, subject: string): boolean {
   return !expired && (rp.max <= 0 || grant.n <= rp.max);
 }
 
-/** Writes one MSG/HMSG to the subscriber. False if it could not take it. */
-function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: string, depth: number): boolean {
-  const rc = sub.client;
-  if (rc === null) return sub.forwarder!.forward(pa, subject, depth, from);
+/**
+ * Writes one MSG/HMSG to the subscriber, or hands the message to an internal
+ * one. A stream import's shadow delivers for its subscription, under the
+ * importer's subject. False if it could not take it.
+ */
+function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: string, account: Account, hop: Hop | null): boolean {
+  const target = sub.target;
+  const rc = target.client;
+  if (rc === null) {
+    // Service imports see the subject as published (or as the last service import set it).
+    target.forwarder!.forward(pa, hop === null ? subject : hop.subject, account, from, hop);
+    return true;
+  }
   if (rc.closed) return false;
-  if (sub.denyFilter && rc.perms!.deniesDelivery(subject)) return false;
+  if (sub.im !== null) {
+    const mapped = sub.im.deliverSubject(subject);
+    if (mapped !== subject) {
+      pa = forwarded(pa, mapped, pa.replyStart < 0 ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd)));
+      subject = mapped;
+    }
+  }
+  if (target.denyFilter && rc.perms!.deniesDelivery(subject, target.queue)) return false;
+  sub = target;
   // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
   if (sub.max > 0 && sub.delivered >= sub.max) {
     removeSub(sub);

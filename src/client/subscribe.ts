@@ -6,6 +6,7 @@ import { goQuote, latin1 } from "../protocol/text.ts";
 import { isValidQueueName, isValidSubject, numTokens } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
 import { Subscription } from "./subscription.ts";
+import { addShadows, removeShadows } from "../accounts/stream-import.ts";
 
 const tokens = new Int32Array(4 * 2);
 /** A queue name reserved for the server's own use. */
@@ -46,10 +47,11 @@ export function processSub(c: Client, arg: Uint8Array): void {
   // A duplicate sid is a no-op that still answers +OK.
   if (!c.subs.has(sid)) {
     const sub = new Subscription(c, subject, queue, sid);
-    // A wildcard that overlaps a deny entry has denied subjects filtered out at delivery.
-    if (c.perms !== null) sub.denyFilter = c.perms.needsDeliveryFilter(subject);
+    // A subscription that overlaps a deny entry has denied subjects filtered out at delivery.
+    if (c.perms !== null) sub.denyFilter = c.perms.needsDeliveryFilter(subject, queue);
     c.subs.set(sid, sub);
     c.account.sublist.insert(sub);
+    addShadows(c.account, sub);
   }
   if (c.opts.verbose) c.sendOK();
 }
@@ -90,9 +92,11 @@ export function removeSub(sub: Subscription): void {
   if (c === null || c.subs.get(sub.sid) !== sub) return;
   c.subs.delete(sub.sid);
   c.account.sublist.remove(sub);
+  removeShadows(sub);
 }
 
 export function removeAllSubs(c: Client): void {
   c.account.sublist.removeBatch(c.subs.values());
+  for (const sub of c.subs.values()) removeShadows(sub);
   c.subs.clear();
 }

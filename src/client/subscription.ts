@@ -3,29 +3,55 @@
 import type { SubLike } from "../sublist/types.ts";
 import type { Client } from "./client.ts";
 import type { PubArgs } from "../protocol/handler.ts";
+import type { Account } from "../accounts/account.ts";
+import type { StreamImport } from "../accounts/stream-import.ts";
+import { latin1Bytes } from "../protocol/text.ts";
+
+/**
+ * What a message that crossed a service import carries with it (the
+ * reference keeps these in the publisher's pubArg while it processes a
+ * service import): the subject as that import rewrote it, and the exports it
+ * went through, so a chain that comes back to one of them stops. Null for a
+ * message straight from its publisher, which costs nothing per message.
+ */
+export interface Hop {
+  readonly subject: string;
+  readonly exports: readonly object[];
+}
 
 /**
  * What an internal subscription does with a message instead of writing it to
- * a socket: account imports forward it into another account.
+ * a socket: service imports and response mappings forward it into another
+ * account.
  */
 export interface Forwarder {
   /**
-   * Returns true if the message went somewhere. `origin` is the publishing
-   * connection on the first hop (null once forwarded).
+   * `subject` is the subject as published or as the last service import set
+   * it (not a stream import's view of it); `account` is where the
+   * subscription matched; `from` is the publishing connection.
    */
-  forward(pa: PubArgs, subject: string, depth: number, origin: Client | null): boolean;
+  forward(pa: PubArgs, subject: string, account: Account, from: Client | null, hop: Hop | null): void;
 }
-import { latin1Bytes } from "../protocol/text.ts";
 
 export class Subscription implements SubLike {
   /** Messages delivered so far (for UNSUB max and monitoring). */
   delivered = 0;
   /** Auto-unsubscribe after this many deliveries; 0 = never. */
   max = 0;
-  /** Messages on denied subjects are dropped (wildcard overlapping a deny entry). */
+  /** Messages on denied subjects are dropped (the subscription overlaps a deny entry). */
   denyFilter = false;
   /** The sid as bytes, written into every MSG without a conversion. */
   readonly sidBytes: Uint8Array;
+  /**
+   * A shadow (a stream import's copy of a subscription, kept in the
+   * exporter's sublist) delivers for the subscription it stands for; any
+   * other subscription stands for itself.
+   */
+  target: Subscription = this;
+  /** Set on a shadow: the import that maps the exporter's subjects. */
+  im: StreamImport | null = null;
+  /** This subscription's shadows in exporting accounts. */
+  shadows: Subscription[] | null = null;
 
   constructor(
     /** The connection it delivers to; null for an internal (forwarding) subscription. */
@@ -36,5 +62,13 @@ export class Subscription implements SubLike {
     readonly forwarder: Forwarder | null = null,
   ) {
     this.sidBytes = latin1Bytes(sid);
+  }
+
+  /** A shadow of `target` on `subject` in the exporter of `im`. */
+  static shadow(target: Subscription, subject: string, im: StreamImport): Subscription {
+    const s = new Subscription(target.client, subject, target.queue, target.sid, target.forwarder);
+    s.target = target;
+    s.im = im;
+    return s;
   }
 }

@@ -22,8 +22,7 @@ export function syncAccounts(s: Server, auth: AuthConfig): void {
     account.limits = def.limits;
     account.mapper = SubjectMapper.compile(def.mappings, def.name);
   }
-  s.imports?.remove();
-  s.imports = wireImports(s, auth.accounts.values());
+  wireImports(s, auth.accounts.values());
 }
 
 export function recheckClient(c: Client): void {
@@ -58,6 +57,6 @@ function apply(c: Client, r: AuthResult): void {
       c.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
       continue;
     }
-    sub.denyFilter = perms !== null && perms.needsDeliveryFilter(sub.subject);
+    sub.denyFilter = perms !== null && perms.needsDeliveryFilter(sub.subject, sub.queue);
   }
 }

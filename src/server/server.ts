@@ -22,7 +22,6 @@ import type { AuthConfig } from "../auth/types.ts";
 import { authRequired, needsNonce, newNonce } from "../auth/authenticate.ts";
 import { startAuth } from "../client/auth.ts";
 import { recheckClient, syncAccounts } from "./reload-auth.ts";
-import type { InstalledImports } from "../accounts/imports.ts";
 import { buildTLSConfig, upgradeClient, type SocketData, type TLSConfig } from "./tls.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
@@ -30,8 +29,6 @@ const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
 export class Server implements ClientHost {
   options: ServerOptions;
   auth: AuthConfig;
-  /** Account imports currently installed (replaced on reload). */
-  imports: InstalledImports | null = null;
   /** TLS on the client port, or null. */
   tls: TLSConfig | null;
   private readonly authWarnings: string[];

@@ -1,0 +1,20 @@
+// A message under another subject and reply, same payload: what imports and
+// subject mappings hand on.
+
+import type { PubArgs } from "../protocol/handler.ts";
+import { latin1Bytes } from "../protocol/text.ts";
+
+export function forwarded(pa: PubArgs, subject: string, reply: string | null, data?: Uint8Array, hdr?: number): PubArgs {
+  const buf = latin1Bytes(reply === null ? subject : subject + reply);
+  return {
+    buf,
+    subjectStart: 0,
+    subjectEnd: subject.length,
+    replyStart: reply === null ? -1 : subject.length,
+    replyEnd: reply === null ? -1 : buf.length,
+    hdr: hdr ?? pa.hdr,
+    size: data === undefined ? pa.size : data.length,
+    data: data ?? pa.data,
+    dataStart: data === undefined ? pa.dataStart : 0,
+  };
+}
