@@ -21,7 +21,7 @@ import { Subscription } from "../client/subscription.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import { latin1 } from "../protocol/text.ts";
 import { routeMsg } from "../client/publish.ts";
-import { subjectMatchesPattern } from "../sublist/subject.ts";
+import { isValidLiteralSubject, subjectHasWildcard } from "../sublist/subject.ts";
 import type { Account } from "./account.ts";
 import { forwarded } from "./forwarded.ts";
 import { SubjectMapping } from "./mapping.ts";
@@ -33,25 +33,30 @@ const DEFAULT_RESPONSE_THRESHOLD = 2 * 60 * 1000;
 export class ServiceImport implements Forwarder {
   /** Local subject -> exported subject. */
   private readonly mapping: SubjectMapping;
+  private readonly literal: boolean;
 
   constructor(
     private readonly exporter: Account,
     /** The subject the importer publishes on (may hold wildcards). */
-    private readonly local: string,
+    local: string,
     exported: string,
     /** The export it goes through: its identity ends chains. */
     private readonly exp: ExportDef,
   ) {
     this.mapping = new SubjectMapping(local, exported);
+    this.literal = !subjectHasWildcard(local);
   }
 
   forward(pa: PubArgs, subject: string, account: Account, from: Client | null, hop: Hop | null): void {
     if (hop !== null && hop.exports.includes(this.exp)) return;
     const exporter = this.exporter;
-    // A subject the local pattern does not cover (a stream import's shadow
-    // hands over the subject as published) goes through unchanged when the
-    // import keeps subjects, and to the exported literal otherwise.
-    let to = subjectMatchesPattern(subject, this.local) ? this.mapping.map(subject) : this.mapping.from === this.mapping.to ? subject : this.mapping.to;
+    // A literal import always sends to its exported subject; a wildcard one
+    // takes the subject's tokens by position, as the reference does, even
+    // from a subject the local pattern does not cover (a stream import's
+    // shadow hands over the subject as published). One too short to fill
+    // the pattern goes nowhere (2.9.10 panics on it).
+    let to = this.literal ? this.mapping.to : this.mapping.map(subject);
+    if (!this.literal && !isValidLiteralSubject(to)) return;
     if (exporter.mapper !== null) to = exporter.mapper.map(to);
 
     let response: ResponseEntry | null = null;

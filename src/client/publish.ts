@@ -186,7 +186,8 @@ function sendNoResponders(c: Client, pa: PubArgs): void {
   const r = c.account.sublist.match(reply);
   let sub: Subscription | undefined;
   for (const s of r.psubs) {
-    if (s.client === c) {
+    // Not through a subscription that must not see the reply subject (its deny list covers it).
+    if (s.client === c && !(s.denyFilter && c.perms!.deniesDelivery(reply, null))) {
       sub = s;
       break;
     }

@@ -22,22 +22,18 @@ export function processSub(c: Client, arg: Uint8Array): void {
   const sidAt = (t - 1) * 2;
   const sid = latin1(arg.subarray(tokens[sidAt]!, tokens[sidAt + 1]!));
 
-  // Refusals below leave the connection open and send no +OK.
+  // Refusals below leave the connection open and send no +OK; they come in
+  // the reference's order (processSubEx): permissions, tokens, the limit,
+  // then the subject itself, which only a new sid gets checked for.
+  if (queue === RESERVED_QUEUE || (c.perms !== null && !c.perms.canSubscribe(subject, queue))) {
+    subPermissionViolation(c, subject, queue, sid);
+    return;
+  }
   const maxTokens = c.server.options.maxSubTokens;
   if (maxTokens > 0 && numTokens(subject) > maxTokens) {
     c.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}, too many tokens`);
     return;
   }
-  // Queue names are any non-blank token run (the reference does not check them as subjects).
-  if (!isValidSubject(subject) || (queue !== null && !isValidQueueName(queue))) {
-    c.sendErr(ERR.invalidSubject);
-    return;
-  }
-  if (queue === RESERVED_QUEUE || (c.perms !== null && !c.perms.canSubscribe(subject, queue))) {
-    subPermissionViolation(c, subject, queue, sid);
-    return;
-  }
-  // The limit applies before the duplicate-sid check, as in the reference.
   const max = maxSubscriptions(c);
   if (max !== 0 && (max < 0 || c.subs.size >= max)) {
     c.server.logger.error(`${c.label()} - Maximum Subscriptions Exceeded (max ${max})`);
@@ -46,6 +42,11 @@ export function processSub(c: Client, arg: Uint8Array): void {
   }
   // A duplicate sid is a no-op that still answers +OK.
   if (!c.subs.has(sid)) {
+    // Queue names are any non-blank token run (the reference does not check them as subjects).
+    if (!isValidSubject(subject) || (queue !== null && !isValidQueueName(queue))) {
+      c.sendErr(ERR.invalidSubject);
+      return;
+    }
     const sub = new Subscription(c, subject, queue, sid);
     // A subscription that overlaps a deny entry has denied subjects filtered out at delivery.
     if (c.perms !== null) sub.denyFilter = c.perms.needsDeliveryFilter(subject, queue);

@@ -118,6 +118,14 @@ const cases: [string, Scenario][] = [
       [sub("b1", ">", 1), sub("d1", ">", 2), pub("a1", "a", "m1")],
     ),
   ],
+  [
+    "chained service imports: the request info names both accounts, the response comes back through both",
+    scenario(
+      [account("A", [], [imp("service", "B", "s.>")]), account("B", [service("s.>")], [imp("service", "C", "s.>")]), account("C", [service("s.>")])],
+      [user("a1", "A"), user("b1", "B"), user("c1", "C")],
+      [sub("c1", "s.>", 1), sub("a1", "_INBOX.a", 2), sub("b1", "_INBOX.>", 3), pub("a1", "s.x", "m1", "_INBOX.a"), answer("c1", "r1"), pub("a1", "s.y", "m2", "_INBOX.a", "X-A: 1"), answer("c1", "r2")],
+    ),
+  ],
 ];
 
 describe.skipIf(!haveReference)("account and permission isolation, against nats-server 2.9.10", () => {
