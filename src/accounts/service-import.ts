@@ -21,7 +21,7 @@ import { Subscription } from "../client/subscription.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import { latin1 } from "../protocol/text.ts";
 import { routeMsg } from "../client/publish.ts";
-import { isValidLiteralSubject, subjectHasWildcard } from "../sublist/subject.ts";
+import { isValidLiteralSubject, subjectHasWildcard, subjectIsSubsetMatch } from "../sublist/subject.ts";
 import type { Account } from "./account.ts";
 import { forwarded } from "./forwarded.ts";
 import { SubjectMapping } from "./mapping.ts";
@@ -149,6 +149,7 @@ class ResponseMap {
     const entry = new ResponseEntry(this, subject, requester, reply, exp);
     this.entries.set(subject, entry);
     this.account.sublist.insert(entry.sub);
+    noteTarget(entry);
     if (this.sweeper === null) this.sweeper = setInterval(sweep, SWEEP_MS, this);
     return entry;
   }
@@ -156,6 +157,7 @@ class ResponseMap {
   drop(entry: ResponseEntry): void {
     if (!this.entries.delete(entry.subject)) return;
     this.account.sublist.remove(entry.sub);
+    forgetTarget(entry);
     if (this.entries.size === 0 && this.sweeper !== null) {
       clearInterval(this.sweeper);
       this.sweeper = null;
@@ -180,8 +182,8 @@ class ResponseEntry implements Forwarder {
   constructor(
     private readonly owner: ResponseMap,
     readonly subject: string,
-    private readonly requester: Account,
-    private readonly reply: string,
+    readonly requester: Account,
+    readonly reply: string,
     /** The export the request went through (responses share its identity). */
     private readonly exp: ExportDef,
   ) {
@@ -215,6 +217,43 @@ class ResponseEntry implements Forwarder {
     // or an empty message ends it (reference).
     if (!delivered || this.singleton || pa.size === 0) this.drop();
     else this.expires = now + this.thresholdMs;
+  }
+}
+
+/**
+ * Response mappings by the requester's account and reply subject: when the
+ * last subscription there that could take a reply goes, the mappings to it go
+ * too (reference checkForReverseEntries), so a later subscriber does not get
+ * an answer meant for one that left.
+ */
+const targets = new WeakMap<Account, Map<string, Set<ResponseEntry>>>();
+
+function noteTarget(e: ResponseEntry): void {
+  let m = targets.get(e.requester);
+  if (m === undefined) targets.set(e.requester, (m = new Map()));
+  let set = m.get(e.reply);
+  if (set === undefined) m.set(e.reply, (set = new Set()));
+  set.add(e);
+}
+
+function forgetTarget(e: ResponseEntry): void {
+  const m = targets.get(e.requester);
+  const set = m?.get(e.reply);
+  if (set === undefined) return;
+  set.delete(e);
+  if (set.size === 0) m!.delete(e.reply);
+}
+
+/** A subscription on `subject` left `account`: drops response mappings to replies nobody there can take now. */
+export function responseInterestGone(account: Account, subject: string): void {
+  const m = targets.get(account);
+  if (m === undefined || m.size === 0) return;
+  const literal = !subjectHasWildcard(subject);
+  for (const [reply, set] of [...m]) {
+    if (literal ? reply !== subject : !subjectIsSubsetMatch(reply, subject)) continue;
+    const r = account.sublist.match(reply);
+    if (r.psubs.length + r.qsubs.length > 0) continue;
+    for (const e of [...set]) e.drop();
   }
 }
 

@@ -7,6 +7,7 @@ import { compilePermissions } from "../auth/permissions.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Client } from "./client.ts";
 import { ClosedReason } from "./closed.ts";
+import { refreshDenyFilter } from "./subscribe.ts";
 
 /** allow_responses bookkeeping for one reply subject. */
 export interface ReplyGrant {
@@ -107,6 +108,7 @@ function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
   c.bindAccount(account);
   c.userName = r.name;
   c.perms = compilePermissions(r.permissions);
+  refreshDenyFilter(c);
   if (!c.perms?.response) c.replies = null;
   else c.replies ??= new Map();
   // The account may allow less than the server (limits.max_payload).

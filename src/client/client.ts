@@ -80,6 +80,12 @@ export class Client implements ProtocolHandler {
   userName = "";
   /** Compiled permissions of the user, or null for "everything allowed". */
   perms: CompiledPermissions | null = null;
+  /**
+   * Messages on subjects the subscribe deny list covers are dropped at
+   * delivery, to every subscription of this client, once one subscription
+   * could receive them (as the reference's per-client deny filter).
+   */
+  denyFilter = false;
   /** allow_responses: reply subjects this client may publish to, with use counts. */
   replies: Map<string, ReplyGrant> | null = null;
   authTimer: ReturnType<typeof setTimeout> | null = null;

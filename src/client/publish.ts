@@ -137,11 +137,14 @@ function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: s
   if (sub.im !== null) {
     const mapped = sub.im.deliverSubject(subject);
     if (mapped !== subject) {
+      // The reference checks a queue member's deny list against the subject as
+      // published (processMsgResults), so that one is checked too.
+      if (rc.denyFilter && target.queue !== null && rc.perms!.deniesDelivery(subject, target.queue)) return false;
       pa = forwarded(pa, mapped, pa.replyStart < 0 ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd)));
       subject = mapped;
     }
   }
-  if (target.denyFilter && rc.perms!.deniesDelivery(subject, target.queue)) return false;
+  if (rc.denyFilter && rc.perms!.deniesDelivery(subject, target.queue)) return false;
   sub = target;
   // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
   if (sub.max > 0 && sub.delivered >= sub.max) {
@@ -187,7 +190,7 @@ function sendNoResponders(c: Client, pa: PubArgs): void {
   let sub: Subscription | undefined;
   for (const s of r.psubs) {
     // Not through a subscription that must not see the reply subject (its deny list covers it).
-    if (s.client === c && !(s.denyFilter && c.perms!.deniesDelivery(reply, null))) {
+    if (s.client === c && !(c.denyFilter && c.perms!.deniesDelivery(reply, null))) {
       sub = s;
       break;
     }

@@ -7,6 +7,7 @@ import { isValidQueueName, isValidSubject, numTokens } from "../sublist/subject.
 import type { Client } from "./client.ts";
 import { Subscription } from "./subscription.ts";
 import { addShadows, removeShadows } from "../accounts/stream-import.ts";
+import { responseInterestGone } from "../accounts/service-import.ts";
 
 const tokens = new Int32Array(4 * 2);
 /** A queue name reserved for the server's own use. */
@@ -48,8 +49,8 @@ export function processSub(c: Client, arg: Uint8Array): void {
       return;
     }
     const sub = new Subscription(c, subject, queue, sid);
-    // A subscription that overlaps a deny entry has denied subjects filtered out at delivery.
-    if (c.perms !== null) sub.denyFilter = c.perms.needsDeliveryFilter(subject, queue);
+    // A subscription that overlaps a deny entry turns on the client's delivery filter.
+    if (c.perms !== null && !c.denyFilter) c.denyFilter = c.perms.needsDeliveryFilter(subject, queue);
     c.subs.set(sid, sub);
     c.account.sublist.insert(sub);
     addShadows(c.account, sub);
@@ -88,16 +89,31 @@ export function subPermissionViolation(c: Client, subject: string, queue: string
   c.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${using}`);
 }
 
+/** The client's delivery filter, from its subscriptions under its current permissions. */
+export function refreshDenyFilter(c: Client): void {
+  c.denyFilter = false;
+  const perms = c.perms;
+  if (perms === null) return;
+  for (const sub of c.subs.values()) {
+    if (perms.needsDeliveryFilter(sub.subject, sub.queue)) {
+      c.denyFilter = true;
+      return;
+    }
+  }
+}
+
 export function removeSub(sub: Subscription): void {
   const c = sub.client;
   if (c === null || c.subs.get(sub.sid) !== sub) return;
   c.subs.delete(sub.sid);
   c.account.sublist.remove(sub);
   removeShadows(sub);
+  responseInterestGone(c.account, sub.subject);
 }
 
 export function removeAllSubs(c: Client): void {
   c.account.sublist.removeBatch(c.subs.values());
   for (const sub of c.subs.values()) removeShadows(sub);
+  for (const sub of c.subs.values()) responseInterestGone(c.account, sub.subject);
   c.subs.clear();
 }

@@ -38,8 +38,6 @@ export class Subscription implements SubLike {
   delivered = 0;
   /** Auto-unsubscribe after this many deliveries; 0 = never. */
   max = 0;
-  /** Messages on denied subjects are dropped (the subscription overlaps a deny entry). */
-  denyFilter = false;
   /** The sid as bytes, written into every MSG without a conversion. */
   readonly sidBytes: Uint8Array;
   /**

@@ -9,7 +9,7 @@ import type { AuthConfig } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../client/closed.ts";
 import { applyAuthResult, authFailed } from "../client/auth.ts";
-import { removeSub } from "../client/subscribe.ts";
+import { refreshDenyFilter, removeSub } from "../client/subscribe.ts";
 import { goQuote } from "../protocol/text.ts";
 import type { Server } from "./server.ts";
 import { wireImports } from "../accounts/imports.ts";
@@ -55,8 +55,7 @@ function apply(c: Client, r: AuthResult): void {
       removeSub(sub);
       // 2.9.10 names the sid, not the queue, in this one.
       c.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
-      continue;
     }
-    sub.denyFilter = perms !== null && perms.needsDeliveryFilter(sub.subject, sub.queue);
   }
+  refreshDenyFilter(c);
 }

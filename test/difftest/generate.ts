@@ -55,6 +55,14 @@ function narrow(r: Rand, pat: string): string {
     .join(".");
 }
 
+/** A wildcard subject that overlaps `pat` (a deny entry) without always containing it. */
+function overlap(r: Rand, pat: string): string {
+  const t = pat.split(".").map((x) => (x !== ">" && chance(r, 0.5) ? "*" : x));
+  if (t.at(-1) === ">" && chance(r, 0.5)) t[t.length - 1] = "*";
+  if (t.at(-1) !== ">" && chance(r, 0.3)) t.push(chance(r, 0.5) ? "*" : ">");
+  return t.join(".");
+}
+
 /** A renamed subject with the same wildcards in the same places (a valid `to:`). */
 function rename(r: Rand, subj: string): string {
   const out = subj.split(".").map((t) => (t === "*" || t === ">" ? t : pick(r, TOKENS)));
@@ -79,10 +87,14 @@ function perms(r: Rand, pool: Pools): Perms {
   return p;
 }
 
-/** Would a service import `to -> from` close a cycle of service imports? */
-function serviceCycle(accounts: Account[], importer: string, exporter: string): boolean {
+/**
+ * Would importing `kind` from `exporter` into `importer` close a cycle of such
+ * imports? 2.9.10 refuses some cycles and accepts others depending on map
+ * order, so the generator makes none.
+ */
+function importCycle(accounts: Account[], importer: string, exporter: string, kind: Import["kind"]): boolean {
   const edges = (name: string): string[] =>
-    accounts.find((a) => a.name === name)?.imports.filter((i) => i.kind === "service").map((i) => i.from) ?? [];
+    accounts.find((a) => a.name === name)?.imports.filter((i) => i.kind === kind).map((i) => i.from) ?? [];
   const seen = new Set<string>();
   const stack = [exporter];
   while (stack.length > 0) {
@@ -110,7 +122,8 @@ function makeAccounts(r: Rand): Account[] {
         responseStream: kind === "service" && chance(r, 0.25),
       };
       if (e.accounts !== null && e.accounts.length === 0) e.accounts = [pick(r, others)];
-      a.exports.push(e);
+      // One export per subject and kind (2.9.10 keeps them in a map by subject).
+      if (!a.exports.some((x) => x.kind === e.kind && x.subject === e.subject)) a.exports.push(e);
     }
   }
   for (const a of accounts) {
@@ -123,11 +136,15 @@ function makeAccounts(r: Rand): Account[] {
       const { from, e } = pick(r, offers);
       const subject = narrow(r, e.subject);
       if (a.imports.some((i) => i.kind === e.kind && i.from === from && i.subject === subject)) continue;
-      if (e.kind === "service" && serviceCycle(accounts, a.name, from)) continue;
+      if (importCycle(accounts, a.name, from, e.kind)) continue;
       const im: Import = { kind: e.kind, from, subject, prefix: null, to: null };
+      if (importAuth(accounts, a.name, im) !== "ok") continue;
       const roll = r();
       if (e.kind === "stream" && roll < 0.3) im.prefix = "p";
       else if (roll < 0.55) im.to = rename(r, subject);
+      // Two service imports may not share a local subject (both servers refuse that).
+      const local = (i: Import): string => i.to ?? i.subject;
+      if (im.kind === "service" && a.imports.some((i) => i.kind === "service" && local(i) === local(im))) continue;
       a.imports.push(im);
     }
   }
@@ -161,6 +178,7 @@ function makeSteps(r: Rand, s: Scenario): Step[] {
   // A client that may join queue groups never replies (see valid()).
   const queueClients = new Set(s.users.filter(() => chance(r, 0.3)).map((u) => u.name));
   const sids = new Map<string, number[]>();
+  const queueSids = new Set<number>();
   const groupDeny = new Map<string, string>();
   /** Patterns subscribed so far, per account: publishing on them makes deliveries likely. */
   const subbed = new Map<string, string[]>();
@@ -176,26 +194,32 @@ function makeSteps(r: Rand, s: Scenario): Step[] {
       // Right after a request, someone likely got it: answer.
       steps.push({ op: "reply", client: c, payload: `r${i}` });
     } else if (roll < (i < 6 ? 0.6 : 0.28)) {
-      const subject = chance(r, 0.7) ? pick(r, pool.sub) : pattern(r);
+      // Wildcards next to a deny entry are where deny filtering goes wrong.
+      const deny = (u.perms?.subDeny ?? []).map((e) => e.split(" ")[0]!);
+      const subject = deny.length > 0 && chance(r, 0.3) ? overlap(r, pick(r, deny)) : chance(r, 0.7) ? pick(r, pool.sub) : pattern(r);
       let queue: string | null = null;
       if (queueClients.has(c) && chance(r, 0.6)) {
         queue = pick(r, QUEUES);
+        // Members of a group share one deny list (see valid()).
         const key = `${u.account}/${queue}`;
-        const deny = JSON.stringify([...(u.perms?.subDeny ?? [])].sort());
-        if ((groupDeny.get(key) ?? deny) !== deny) queue = null;
-        else groupDeny.set(key, deny);
+        const denyList = JSON.stringify([...(u.perms?.subDeny ?? [])].sort());
+        if ((groupDeny.get(key) ?? denyList) !== denyList) queue = null;
+        else groupDeny.set(key, denyList);
       }
       const sid = i + 1;
       sids.set(c, [...mine, sid]);
+      if (queue !== null) queueSids.add(sid);
       subbed.set(u.account, [...(subbed.get(u.account) ?? []), subject]);
       steps.push({ op: "sub", client: c, subject, queue, sid });
     } else if (roll < 0.36 && mine.length > 0) {
-      const max = !hasStreamImport(s, u.account) && chance(r, 0.5) ? int(r, 1, 2) : null;
-      steps.push({ op: "unsub", client: c, sid: pick(r, mine), max });
+      const sid = pick(r, mine);
+      const max = !hasStreamImport(s, u.account) && !queueSids.has(sid) && chance(r, 0.5) ? int(r, 1, 2) : null;
+      steps.push({ op: "unsub", client: c, sid, max });
     } else if (roll < 0.45 && !queueClients.has(c)) {
       steps.push({ op: "reply", client: c, payload: `r${i}` });
     } else {
-      const from = [...pool.pub, ...pool.pub, ...(subbed.get(u.account) ?? [])];
+      const denied = s.users.filter((x) => x.account === u.account).flatMap((x) => (x.perms?.subDeny ?? []).map((e) => e.split(" ")[0]!));
+      const from = [...pool.pub, ...pool.pub, ...(subbed.get(u.account) ?? []), ...denied];
       const subject = instantiate(r, from.length > 0 && chance(r, 0.8) ? pick(r, from) : pattern(r));
       const rr = r();
       const reply = rr < 0.35 ? null : rr < 0.8 ? `_INBOX.${++inbox}.${c}` : instantiate(r, pattern(r));
@@ -234,11 +258,17 @@ export function generate(seed: number): Scenario {
   return s;
 }
 
-// Re-exported for the shrinker: an import stays only while an export covers it.
-export function importCovered(s: Scenario, importer: string, im: Import): boolean {
-  const from = s.accounts.find((a) => a.name === im.from);
-  return (
-    from !== undefined &&
-    from.exports.some((e) => e.kind === im.kind && (e.accounts === null || e.accounts.includes(importer)) && subjectSubset(im.subject, e.subject))
-  );
+/**
+ * How 2.9.10 judges an import: an export of the same subject decides; else
+ * the first covering export in Go map order, which is random. So when the
+ * covering exports disagree about the importer, the outcome is random, and
+ * the generator (and the shrinker) keep only imports that are plainly "ok".
+ */
+export function importAuth(accounts: Account[], importer: string, im: Import): "ok" | "refused" | "random" {
+  const exps = accounts.find((a) => a.name === im.from)?.exports.filter((e) => e.kind === im.kind) ?? [];
+  const allows = (e: Export): boolean => e.accounts === null || e.accounts.includes(importer);
+  const exact = exps.filter((e) => e.subject === im.subject);
+  const deciding = exact.length > 0 ? exact : exps.filter((e) => subjectSubset(im.subject, e.subject));
+  if (deciding.length === 0 || !deciding.some(allows)) return "refused";
+  return deciding.every(allows) ? "ok" : "random";
 }

@@ -33,7 +33,8 @@ export interface StepOutcome {
 
 export type RunResult =
   | { refused: string }
-  | { refused: null; setup: StepOutcome; steps: StepOutcome[] };
+  /** `log`: the server's log, for when it closed connections or died. */
+  | { refused: null; setup: StepOutcome; steps: StepOutcome[]; log: string };
 
 const PONG_TIMEOUT_MS = 3000;
 
@@ -52,19 +53,26 @@ class Conn {
     private sock: Socket<undefined> | null,
   ) {}
 
+  /** Connects; a refused connection (the server died) gives a dead Conn that records it. */
   static async open(name: string, port: number): Promise<Conn> {
     let c: Conn | null = null;
     const dec = new TextDecoder("latin1");
-    const sock = await Bun.connect<undefined>({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data: (_s, d) => c!.onData(dec.decode(d)),
-        close: () => c!.onClose(),
-        error: () => c!.onClose(),
-      },
-    });
-    c = new Conn(name, sock);
+    try {
+      const sock = await Bun.connect<undefined>({
+        hostname: "127.0.0.1",
+        port,
+        socket: {
+          data: (_s, d) => c!.onData(dec.decode(d)),
+          close: () => c!.onClose(),
+          error: () => c!.onClose(),
+        },
+      });
+      c = new Conn(name, sock);
+    } catch (e) {
+      c = new Conn(name, null);
+      c.dead = true;
+      c.errs.push(`CONNECT FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    }
     return c;
   }
 
@@ -149,7 +157,11 @@ let confSeq = 0;
 
 /** Starts `bin` with the scenario's config; null server and the log when it refuses. */
 async function start(s: Scenario, bin: string): Promise<{ srv: RunningServer | null; log: string; path: string }> {
-  confDir ??= mkdtempSync(join(tmpdir(), "difftest-"));
+  if (confDir === null) {
+    const dir = mkdtempSync(join(tmpdir(), "difftest-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    confDir = dir;
+  }
   const path = join(confDir, `s${process.pid}-${++confSeq}.conf`);
   writeFileSync(path, renderConf(s));
   try {
@@ -169,14 +181,18 @@ function lastReply(ds: Delivery[], user: User | undefined): string | null {
   return withReply.at(-1)?.reply ?? null;
 }
 
-/** Normalized text of a delivery: random `_R_` tokens and the rtt are masked. */
-export function deliveryKey(d: Delivery, withSid = true): string {
-  const norm = (s: string): string => (s.startsWith("_R_.") ? "_R_" : s);
-  const hdr = d.hdr === null ? "" : ` hdr=${JSON.stringify(d.hdr.replace(/"rtt":-?[\d.e+-]+/, '"rtt":_'))}`;
+/**
+ * Normalized text of a delivery: random `_R_` tokens and the rtt are masked.
+ * `sid` and `subject` can be left out (for queue groups, see compare.ts).
+ */
+export function deliveryKey(d: Delivery, opts: { sid: boolean; subject: boolean } = { sid: true, subject: true }): string {
+  // Response subjects are random; a stream import may have put a prefix before one.
+  const norm = (s: string): string => s.replace(/_R_\.[^.]+\.[^.]+/, "_R_");
+  const hdr = d.hdr === null ? "" : ` hdr=${JSON.stringify(d.hdr.replace(/"rtt":-?[\d.e+-]+/g, '"rtt":_'))}`;
   // Which of a client's matching subscriptions gets a no-responders status is
   // random in 2.9.10 (a Go map in the sublist node), so its sid is not compared.
-  const sid = withSid && !d.hdr?.startsWith("NATS/1.0 503") ? ` sid=${d.sid}` : "";
-  return `${norm(d.subject)}${sid} reply=${d.reply === null ? "-" : norm(d.reply)}${hdr} ${d.payload}`;
+  const sid = opts.sid && !d.hdr?.startsWith("NATS/1.0 503") ? ` sid=${d.sid}` : "";
+  return `${opts.subject ? norm(d.subject) : "*"}${sid} reply=${d.reply === null ? "-" : norm(d.reply)}${hdr} ${d.payload}`;
 }
 
 function wire(st: Step, reply: string | null): string {
@@ -245,7 +261,7 @@ export async function runScenario(s: Scenario, bin: string): Promise<RunResult> 
       }
       steps.push(out);
     }
-    return { refused: null, setup, steps };
+    return { refused: null, setup, steps, log: srv.log() };
   } finally {
     for (const c of conns) c.close();
     await srv.stop();

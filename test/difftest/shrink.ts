@@ -4,7 +4,7 @@
 // original difference), re-running both servers every time.
 
 import { check, type Bins, type Verdict } from "./compare.ts";
-import { importCovered } from "./generate.ts";
+import { importAuth } from "./generate.ts";
 import { valid, type Scenario } from "./scenario.ts";
 
 export interface Shrunk {
@@ -25,7 +25,7 @@ function tidy(s: Scenario): Scenario {
       a.exports = a.exports.filter((e) => e.accounts === null || e.accounts.length > 0);
     }
     // An import survives only while an export still covers it (else the config is refused).
-    for (const a of s.accounts) a.imports = a.imports.filter((im) => importCovered(s, a.name, im));
+    for (const a of s.accounts) a.imports = a.imports.filter((im) => importAuth(s.accounts, a.name, im) === "ok");
   }
   const users = new Set(s.users.map((u) => u.name));
   s.steps = s.steps.filter((st) => users.has(st.client));
@@ -53,6 +53,22 @@ function locate(lengths: number[], i: number): [number, number] {
   return [-1, -1];
 }
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** A removal that drops one publish step's header or reply subject. */
+function clearPubField(name: string, field: "header" | "reply"): Phase {
+  return {
+    name,
+    count: (s) => s.steps.length,
+    apply: (s, i) => {
+      const st = s.steps[i]!;
+      if (st.op !== "pub" || st[field] === null) return null;
+      const c = clone(s);
+      c.steps[i] = { ...st, [field]: null };
+      return c;
+    },
+  };
+}
+
 const PERM_FIELDS = ["pubAllow", "pubDeny", "subAllow", "subDeny"] as const;
 const permEntries = (s: Scenario): Array<[number, (typeof PERM_FIELDS)[number], number]> =>
   s.users.flatMap((u, ui) => PERM_FIELDS.flatMap((f) => (u.perms?.[f] ?? []).map((_, i) => [ui, f, i] as [number, (typeof PERM_FIELDS)[number], number])));
@@ -100,28 +116,8 @@ const PHASES: Phase[] = [
     count: (s) => s.users.length,
     apply: (s, i) => (s.users[i]!.perms?.allowResponses == null ? null : ((c) => ((c.users[i]!.perms!.allowResponses = null), c))(clone(s))),
   },
-  {
-    name: "header",
-    count: (s) => s.steps.length,
-    apply: (s, i) => {
-      const st = s.steps[i]!;
-      if (st.op !== "pub" || st.header === null) return null;
-      const c = clone(s);
-      c.steps[i] = { ...st, header: null };
-      return c;
-    },
-  },
-  {
-    name: "reply subject",
-    count: (s) => s.steps.length,
-    apply: (s, i) => {
-      const st = s.steps[i]!;
-      if (st.op !== "pub" || st.reply === null) return null;
-      const c = clone(s);
-      c.steps[i] = { ...st, reply: null };
-      return c;
-    },
-  },
+  clearPubField("header", "header"),
+  clearPubField("reply subject", "reply"),
   {
     name: "no_responders:false",
     count: (s) => s.users.length,
