@@ -62,6 +62,8 @@ function unwire(account: Account): void {
   for (const c of account.clients) for (const sub of c.subs.values()) removeShadows(sub);
 }
 
+/** The export an import goes through: the one on its very subject, else one that covers it (reference getServiceExport). */
 function findExport(exporter: AccountDef | undefined, imp: ImportDef): ExportDef | undefined {
-  return exporter?.exports.find((e) => e.kind === imp.kind && subjectIsSubsetMatch(imp.subject, e.subject));
+  const exports = exporter?.exports.filter((e) => e.kind === imp.kind) ?? [];
+  return exports.find((e) => e.subject === imp.subject) ?? exports.find((e) => subjectIsSubsetMatch(imp.subject, e.subject));
 }

@@ -248,13 +248,18 @@ function forgetTarget(e: ResponseEntry): void {
 export function responseInterestGone(account: Account, subject: string): void {
   const m = targets.get(account);
   if (m === undefined || m.size === 0) return;
-  const literal = !subjectHasWildcard(subject);
-  for (const [reply, set] of [...m]) {
-    if (literal ? reply !== subject : !subjectIsSubsetMatch(reply, subject)) continue;
-    const r = account.sublist.match(reply);
-    if (r.psubs.length + r.qsubs.length > 0) continue;
-    for (const e of [...set]) e.drop();
+  if (!subjectHasWildcard(subject)) {
+    const set = m.get(subject);
+    if (set !== undefined) dropIfUnheard(account, subject, set);
+    return;
   }
+  for (const [reply, set] of [...m]) if (subjectIsSubsetMatch(reply, subject)) dropIfUnheard(account, reply, set);
+}
+
+function dropIfUnheard(account: Account, reply: string, set: Set<ResponseEntry>): void {
+  const r = account.sublist.match(reply);
+  if (r.psubs.length + r.qsubs.length > 0) return;
+  for (const e of [...set]) e.drop();
 }
 
 const responseMaps = new WeakMap<Account, ResponseMap>();

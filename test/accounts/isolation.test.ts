@@ -15,7 +15,7 @@ const user = (name: string, account: string, perms: Partial<Perms> | null = null
   perms: perms === null ? null : { pubAllow: [], pubDeny: [], subAllow: [], subDeny: [], allowResponses: null, ...perms },
 });
 const stream = (subject: string, accounts: string[] | null = null): Export => ({ kind: "stream", subject, accounts, responseStream: false });
-const service = (subject: string): Export => ({ kind: "service", subject, accounts: null, responseStream: false });
+const service = (subject: string, accounts: string[] | null = null, responseStream = false): Export => ({ kind: "service", subject, accounts, responseStream });
 const imp = (kind: Import["kind"], from: string, subject: string, more: { prefix?: string; to?: string } = {}): Import => ({
   kind,
   from,
@@ -34,6 +34,7 @@ const pub = (client: string, subject: string, payload: string, reply: string | n
   payload,
 });
 const answer = (client: string, payload: string): Step => ({ op: "reply", client, payload });
+const unsub = (client: string, sid: number): Step => ({ op: "unsub", client, sid, max: null });
 
 const scenario = (accounts: Account[], users: User[], steps: Step[]): Scenario => ({ seed: 0, plain: false, accounts, users, steps });
 
@@ -124,6 +125,30 @@ const cases: [string, Scenario][] = [
       [account("A", [], [imp("service", "B", "s.>")]), account("B", [service("s.>")], [imp("service", "C", "s.>")]), account("C", [service("s.>")])],
       [user("a1", "A"), user("b1", "B"), user("c1", "C")],
       [sub("c1", "s.>", 1), sub("a1", "_INBOX.a", 2), sub("b1", "_INBOX.>", 3), pub("a1", "s.x", "m1", "_INBOX.a"), answer("c1", "r1"), pub("a1", "s.y", "m2", "_INBOX.a", "X-A: 1"), answer("c1", "r2")],
+    ),
+  ],
+  [
+    "a response mapping goes when the requester's account loses interest in the reply subject",
+    scenario(
+      [account("A", [stream(">")]), account("B", [], [imp("stream", "A", ">"), imp("service", "C", "a.x", { to: "b.q" })]), account("C", [service("a.x")])],
+      [user("a1", "A"), user("a2", "A"), user("c1", "C")],
+      [sub("a2", ">", 2), sub("c1", "a.x", 4), pub("a2", "b.q", "m6", "_INBOX.2.a2"), unsub("a2", 2), sub("a1", ">", 25), answer("c1", "r26")],
+    ),
+  ],
+  [
+    "a queue member's deny list also applies to the subject as the exporter published it",
+    scenario(
+      [account("A", [], [imp("stream", "B", "*", { to: "x.*" })]), account("B", [stream("*", ["A"])])],
+      [user("a1", "A", { subDeny: ["a"] }), user("b1", "B")],
+      [sub("a1", "*", 2, "q2"), sub("a1", "x.*", 6, "q1"), pub("b1", "a", "m21"), pub("b1", "c", "m22")],
+    ),
+  ],
+  [
+    "an import goes through the export on its own subject, not a wider one",
+    scenario(
+      [account("A", [service(">", null, true), service("b.*.*", ["B"])]), account("B", [], [imp("service", "A", "b.*.*", { to: "a.*.*" })])],
+      [user("a1", "A"), user("b1", "B")],
+      [sub("b1", ">", 2), sub("a1", "b.*.*", 6), pub("b1", "a.b.a", "m9", "_INBOX.1.b1"), answer("a1", "r21"), answer("a1", "r23")],
     ),
   ],
 ];
