@@ -9,15 +9,24 @@ import { Logger } from "../src/server/logger.ts";
 import { ClosedReason } from "../src/client/closed.ts";
 
 const logger = new Logger({ debug: false, trace: false, logtime: false, logtimeUTC: false, logFile: "/dev/null" });
-const server = new Server({}, logger);
+// Two accounts for the cross-account cases: B imports A's stream and service.
+const server = new Server(
+  {
+    accounts: {
+      A: { exports: [{ stream: "bench.>" }, { service: "svc.>" }] },
+      B: { imports: [{ stream: { account: "A", subject: "bench.>" } }, { service: { account: "A", subject: "svc.>" } }] },
+    },
+  },
+  logger,
+);
 const sink: Transport = { write: (d) => d.length, end: () => {}, pause: () => {}, resume: () => {} };
 
-function client(): Client {
-  return new Client(server, 1, sink, server.globalAccount, "127.0.0.1", 1);
+function client(account = server.globalAccount): Client {
+  return new Client(server, 1, sink, account, "127.0.0.1", 1);
 }
 
-function run(name: string, setup: (pub: Client) => void, frame: string, n = 2_000_000): void {
-  const pub = client();
+function run(name: string, setup: (pub: Client) => void, frame: string, n = 2_000_000, account = server.globalAccount): void {
+  const pub = client(account);
   setup(pub);
   const perChunk = Math.floor(32768 / frame.length);
   const chunk = new TextEncoder().encode(frame.repeat(perChunk));
@@ -26,7 +35,7 @@ function run(name: string, setup: (pub: Client) => void, frame: string, n = 2_00
   const t0 = performance.now();
   for (let i = 0; i < chunks; i++) {
     pub.read(chunk);
-    for (const c of server.globalAccount.clients) c.flush();
+    for (const a of server.accounts.values()) for (const c of a.clients) c.flush();
   }
   const ns = ((performance.now() - t0) * 1e6) / (chunks * perChunk);
   console.log(`${name.padEnd(28)} ${ns.toFixed(1).padStart(7)} ns/msg  ${(1000 / ns).toFixed(2)} M msgs/s`);
@@ -53,4 +62,24 @@ run(
   },
   `PUB bench.subject 16\r\n${payload}\r\n`,
   1_000_000,
+);
+run(
+  "stream import, 1 subscriber",
+  (p) => {
+    client(server.accountFor("B")).read(new TextEncoder().encode(quiet + "SUB bench.subject 1\r\n"));
+    p.read(new TextEncoder().encode(quiet));
+  },
+  `PUB bench.subject 16\r\n${payload}\r\n`,
+  2_000_000,
+  server.accountFor("A"),
+);
+run(
+  "service import, 1 responder",
+  (p) => {
+    client(server.accountFor("A")).read(new TextEncoder().encode(quiet + "SUB svc.x 1\r\n"));
+    p.read(new TextEncoder().encode(quiet));
+  },
+  `PUB svc.x 16\r\n${payload}\r\n`,
+  500_000,
+  server.accountFor("B"),
 );
