@@ -9,14 +9,24 @@ export function writePidFile(path: string): void {
   writeFileSync(path, String(process.pid));
 }
 
-/** `<executable>_<pid>.ports` holding `{"nats":["nats://host:port",...]}`. */
-export function portsFilePath(dir: string): string {
-  return join(dir, `${executableName()}_${process.pid}.ports`);
+/**
+ * What the ports file lists: each listener's URLs, in the reference's order
+ * (nats, monitoring, cluster, profile, websocket; leaf nodes are not listed).
+ */
+export interface PortsInfo {
+  nats?: string[];
+  monitoring?: string[];
+  cluster?: string[];
+  websocket?: string[];
 }
 
-export function writePortsFile(dir: string, host: string, port: number): void {
-  const urls = listenHosts(host).map((h) => `nats://${h.includes(":") ? `[${h}]` : h}:${port}`);
-  writeFileSync(portsFilePath(dir), JSON.stringify({ nats: urls }));
+/** `<program>_<pid>.ports`, named as the program was invoked (argv[0]'s base name, as the reference). */
+export function portsFilePath(dir: string): string {
+  return join(dir, `${programName()}_${process.pid}.ports`);
+}
+
+export function writePortsFile(dir: string, ports: PortsInfo): void {
+  writeFileSync(portsFilePath(dir), JSON.stringify(ports));
 }
 
 export function removePortsFile(dir: string): void {
@@ -27,10 +37,20 @@ export function removePortsFile(dir: string): void {
   }
 }
 
-function executableName(): string {
-  // Compiled: the binary itself; under `bun`, the script's name.
-  const exe = basename(process.execPath);
-  return exe === "bun" ? basename(process.argv[1] ?? "nats-bun").replace(/\.[tj]s$/, "") : exe;
+/** `scheme://host:port` for each address a listener on `host` can be reached at. */
+export function listenerUrls(scheme: string, host: string, port: number): string[] {
+  return listenHosts(host).map((h) => `${scheme}://${h.includes(":") ? `[${h}]` : h}:${port}`);
+}
+
+/**
+ * The name the program was started by: a symlink or a renamed copy
+ * (`nats-server`, as client test suites install it) keeps its own name, where
+ * the resolved executable would say nats-bun. Under `bun`, the script's name.
+ */
+function programName(): string {
+  const compiled = process.argv[1]?.startsWith("/$bunfs/") ?? false;
+  if (compiled) return basename(process.argv0);
+  return basename(process.argv[1] ?? "nats-bun").replace(/\.[tj]s$/, "");
 }
 
 /** A wildcard bind address is reported as every local address, like the reference. */

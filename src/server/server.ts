@@ -13,7 +13,7 @@ import { Logger } from "./logger.ts";
 import { newServerId } from "./identity.ts";
 import { buildInfoPrefix, clientInfoLine } from "./info.ts";
 import { describeSublistImpl } from "../sublist/index.ts";
-import { removePortsFile, writePidFile, writePortsFile } from "./files.ts";
+import { listenerUrls, removePortsFile, writePidFile, writePortsFile, type PortsInfo } from "./files.ts";
 import { lameDuckClose } from "./lameduck.ts";
 import { VERSION } from "./version.ts";
 import { diffOptions, reloadNotice, sameValue } from "../config/reload.ts";
@@ -137,7 +137,7 @@ export class Server implements ClientHost {
     });
     this.infoPrefix = buildInfoPrefix(this);
     log.notice(`Listening for client connections on ${hostPort(o.host, this.port)}`);
-    if (o.portsFileDir) writePortsFile(o.portsFileDir, o.host, this.port);
+    if (o.portsFileDir) writePortsFile(o.portsFileDir, this.portsInfo());
     log.notice("Server is ready");
   }
 
@@ -213,7 +213,13 @@ export class Server implements ClientHost {
     }
     this.enforceMaxConnections();
     if (next.pidFile) writePidFile(next.pidFile);
-    if (next.portsFileDir) writePortsFile(next.portsFileDir, next.host, this.port);
+    if (next.portsFileDir) writePortsFile(next.portsFileDir, this.portsInfo());
+  }
+
+  /** The listeners' URLs for the ports file (`tls://` where TLS is required, as the reference). */
+  portsInfo(): PortsInfo {
+    const o = this.options;
+    return { nats: listenerUrls(this.tls !== null && !o.allowNonTLS ? "tls" : "nats", o.host, this.port) };
   }
 
   /** A lowered max_connections closes clients at random until within it (reference reload.go). */

@@ -2,11 +2,12 @@
 // reload, lame duck, pid and ports files, log format.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RawClient } from "../helpers/raw.ts";
-import { NATS_BUN, runBinary, startServer, type RunningServer } from "../helpers/servers.ts";
+import { haveReference, NATS_BUN, NATS_SERVER, runBinary, startServer, type RunningServer } from "../helpers/servers.ts";
+import { makePKI } from "../helpers/certs.ts";
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -143,6 +144,47 @@ describe("command line", () => {
     s.proc.kill("SIGTERM");
     expect(await exited(s)).toBe(0);
     expect(existsSync(join(dir, ports[0]!))).toBe(false);
+  });
+
+  /** Starts `bin` by name from PATH (`dir` first) with a config that sets ports_file_dir; returns the file's name and content. */
+  async function portsFileOf(bin: string, dir: string, extraConf = ""): Promise<{ name: string; content: unknown; pid: number }> {
+    const out = tmp();
+    const conf = join(out, "s.conf");
+    writeFileSync(conf, `ports_file_dir: "${out}"\n${extraConf}`);
+    const s = await start(["-c", conf], { bin, env: { PATH: `${dir}:${process.env.PATH}` } });
+    // The reference writes the file from a goroutine once the listeners are up.
+    let ports: string[] = [];
+    for (let i = 0; i < 200 && ports.length === 0; i++) {
+      ports = readdirSync(out).filter((f) => f.endsWith(".ports"));
+      if (ports.length === 0) await Bun.sleep(10);
+    }
+    const content: unknown = JSON.parse(readFileSync(join(out, ports[0]!), "utf8"));
+    return { name: ports[0]!.replace(String(s.proc.pid), "PID"), content, pid: s.proc.pid };
+  }
+
+  test("the ports file is named as the program was invoked: a symlink on PATH, a renamed copy", async () => {
+    const dir = tmp();
+    symlinkSync(NATS_BUN, join(dir, "nats-server"));
+    copyFileSync(NATS_BUN, join(dir, "edge-nats"));
+    chmodSync(join(dir, "edge-nats"), 0o755);
+    expect((await portsFileOf("nats-server", dir)).name).toBe("nats-server_PID.ports");
+    expect((await portsFileOf(join(dir, "edge-nats"), dir)).name).toBe("edge-nats_PID.ports");
+  });
+
+  test.skipIf(!haveReference)("ports file name and content as nats-server writes them, TLS included", async () => {
+    const ours = tmp();
+    const ref = tmp();
+    symlinkSync(NATS_BUN, join(ours, "nats-server"));
+    symlinkSync(NATS_SERVER, join(ref, "nats-server"));
+    const pki = makePKI();
+    for (const conf of ["", `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}" }`]) {
+      const a = await portsFileOf("nats-server", ours, conf);
+      const b = await portsFileOf("nats-server", ref, conf);
+      expect(a.name).toBe(b.name);
+      const scheme = (p: { content: unknown }): string[] => ((p.content as { nats: string[] }).nats ?? []).map((u) => u.replace(/:\d+$/, ""));
+      expect(Object.keys(a.content as object)).toEqual(Object.keys(b.content as object));
+      expect(scheme(a)).toEqual(scheme(b));
+    }
   });
 });
 
