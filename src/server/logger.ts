@@ -4,6 +4,7 @@
 // off the trace path, and a line must not be lost at a crash or exit.
 
 import { closeSync, openSync, writeSync } from "node:fs";
+import { fixedUtcOffset } from "./localtime.ts";
 
 export interface LoggerOptions {
   debug: boolean;
@@ -88,12 +89,20 @@ export class Logger {
   }
 }
 
+/** Seconds east of UTC when the local zone has one fixed offset (read once, lazily). */
+let localOffset: number | null | undefined;
+
 function timestamp(utc: boolean): string {
   const now = performance.timeOrigin + performance.now();
-  const d = new Date(Math.floor(now));
   const micros = Math.floor((now % 1000) * 1000);
-  if (utc) {
+  if (!utc) localOffset ??= fixedUtcOffset();
+  // A fixed local offset is applied by hand: the runtime's local-time path
+  // loads the time-zone database on first use, a few ms at start-up.
+  const shift = utc ? 0 : localOffset;
+  if (shift !== null && shift !== undefined) {
+    const d = new Date(Math.floor(now) + shift * 1000);
     return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micros, 6)}`;
   }
+  const d = new Date(Math.floor(now));
   return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(micros, 6)}`;
 }
