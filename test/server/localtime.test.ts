@@ -20,8 +20,8 @@ describe("fixed local offsets", () => {
   });
   test.skipIf(!haveZoneinfo)("agrees with the runtime's own local time", () => {
     for (const tz of ["Etc/GMT-3", "Etc/GMT+11", "UTC"]) {
-      const r = Bun.spawnSync([process.execPath, "-e", "console.log(-new Date(0).getTimezoneOffset() * 60)"], { env: { ...process.env, TZ: tz } });
-      expect(fixedUtcOffset(tz)).toBe(Number(r.stdout.toString().trim()));
+      const r = Bun.spawnSync([process.execPath, "-e", "console.log(0 - new Date(0).getTimezoneOffset() * 60)"], { env: { ...process.env, TZ: tz } });
+      expect(fixedUtcOffset(tz)).toBe(Number(r.stdout.toString().trim()) + 0);
     }
   });
 });
