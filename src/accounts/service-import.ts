@@ -13,7 +13,6 @@
 //   through (the hop lists them), which ends loops and keeps a response from
 //   leaving again through the requester's own import.
 
-import { randomBytes } from "node:crypto";
 import type { ExportDef } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
 import type { Forwarder, Hop } from "../client/subscription.ts";
@@ -274,7 +273,7 @@ function responses(account: Account): ResponseMap {
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 function token(n: number): string {
-  const b = randomBytes(n);
+  const b = crypto.getRandomValues(new Uint8Array(n));
   let s = "";
   for (let i = 0; i < n; i++) s += ALPHABET[b[i]! % ALPHABET.length];
   return s;

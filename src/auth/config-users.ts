@@ -6,7 +6,7 @@
 //     { nkey: UD..., permissions: {...} }
 //   ]
 
-import { fromPublic } from "@nats-io/nkeys";
+import { nkeys } from "./nkeys.ts";
 import type { ConfMap, ConfPos, ConfValue } from "../config/types.ts";
 import type { ConnectionType, Permissions } from "./types.ts";
 import { parsePermissions } from "./config-permissions.ts";
@@ -60,7 +60,7 @@ export function isValidPublicAccountKey(key: string): boolean {
 function isValidPublicKey(key: string, prefix: string): boolean {
   if (!key.startsWith(prefix)) return false;
   try {
-    fromPublic(key);
+    nkeys().fromPublic(key);
     return true;
   } catch {
     return false;

@@ -3,14 +3,13 @@
 // newline). Comments, spacing and quoting styles therefore do not change it;
 // keys only used as variables do, as they stay in the tree.
 
-import { createHash } from "node:crypto";
 import type { ConfMap, ConfValue } from "./types.ts";
 
 const utf8 = new TextEncoder();
 
 /** `sha256:<hex>` of a parsed conf tree. */
 export function digestConf(root: ConfMap): string {
-  const hash = createHash("sha256").update(goJson(root) + "\n");
+  const hash = new Bun.CryptoHasher("sha256").update(goJson(root) + "\n");
   return `sha256:${hash.digest("hex")}`;
 }
 
