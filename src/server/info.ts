@@ -23,8 +23,10 @@ export function buildInfoPrefix(s: Server): string {
   const noAuth = s.auth.noAuthUser;
   if (s.authRequired && (noAuth === undefined || noAuth === s.auth.sysAccOnlyNoAuthUser)) info.auth_required = true;
   if (s.tls !== null) {
-    info.tls_required = true;
+    // allow_non_tls: TLS is offered, not required (the client's first byte decides).
+    if (!o.allowNonTLS) info.tls_required = true;
     if (s.tls.verify) info.tls_verify = true;
+    if (o.allowNonTLS) info.tls_available = true;
   }
   info.max_payload = o.maxPayload;
   const json = JSON.stringify(info);

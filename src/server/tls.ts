@@ -1,15 +1,18 @@
 // TLS on the client port, the NATS way: INFO goes out in plain text, then the
-// server starts the handshake on the same socket (Bun's upgradeTLS). Options
-// from the `tls` block (reference opts.go parseTLS, server.go TLS handshake).
+// server starts the handshake on the same socket (Bun's upgradeTLS). With
+// allow_non_tls the client's first bytes decide: a TLS handshake record is
+// handed to upgradeTLS with those bytes, anything else is plain text. Options
+// from the `tls` block (reference opts.go parseTLS, server.go createClient).
 
 import { existsSync, readFileSync } from "node:fs";
-import type { Socket, SocketHandler, TLSOptions } from "bun";
+import type { Socket, SocketHandler, TLSOptions, TLSUpgradeOptions } from "bun";
 import { ConfigError, located } from "../config/errors.ts";
 import { posOf } from "../config/meta.ts";
 import { parseGoDuration } from "../config/duration.ts";
 import type { ConfMap, ConfValue } from "../config/types.ts";
 import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../client/closed.ts";
+import { startAuth } from "../client/auth.ts";
 
 export interface TLSConfig {
   /** PEM contents. */
@@ -26,15 +29,9 @@ export interface TLSConfig {
 
 const DEFAULT_TLS_TIMEOUT = 2000;
 
-/**
- * Reads the `tls` block. Throws ConfigError (file:line:col) on a bad one.
- * `allow_non_tls` (TLS and plain clients on one port) needs the first byte
- * read before the handshake starts, which Bun's upgradeTLS cannot hand back:
- * it is refused rather than silently turned into TLS-only.
- */
-export function buildTLSConfig(block: ConfMap | undefined, allowNonTLS = false): TLSConfig | null {
+/** Reads the `tls` block. Throws ConfigError (file:line:col) on a bad one. */
+export function buildTLSConfig(block: ConfMap | undefined): TLSConfig | null {
   if (block === undefined) return null;
-  if (allowNonTLS) throw new ConfigError([located(undefined, "allow_non_tls is not supported by nats-bun yet")], []);
   const errors: string[] = [];
   const err = (key: string, reason: string): void => {
     errors.push(located(posOf(block, key), reason));
@@ -124,7 +121,18 @@ export interface SocketData {
   client: Client | null;
   /** The plain socket after upgradeTLS still sees ciphertext: it is ignored. */
   upgraded: boolean;
+  /**
+   * Mixed port (allow_non_tls) before TLS or plain is decided: the bytes read
+   * so far, fewer than SNIFF_BYTES. null once decided, and on other ports.
+   */
+  sniffed: Uint8Array | null;
 }
+
+/** The record type a ClientHello travels in: a TLS client's first byte. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/** The reference reads this many bytes, or waits out the TLS timeout, before it decides (server.go createClient). */
+const SNIFF_BYTES = 4;
+const NOTHING = new Uint8Array(0);
 
 function tlsOptions(cfg: TLSConfig): TLSOptions {
   return {
@@ -161,15 +169,80 @@ const TLS_HANDLERS: SocketHandler<SocketData> = {
 };
 
 /**
- * After INFO was written in plain text: starts the server side of the TLS
- * handshake and moves the connection onto the encrypted socket.
+ * upgradeTLS's options as Bun 1.4.4 takes them. `initialData` (not in
+ * bun-types) is what was already read from the socket: the TLS engine reads
+ * it before the socket's next bytes. Bun's node:tls hands a server socket's
+ * buffered bytes over the same way.
  */
-export function upgradeClient(s: Socket<SocketData>, c: Client, cfg: TLSConfig): void {
+interface UpgradeOptions extends TLSUpgradeOptions<SocketData> {
+  initialData?: Uint8Array;
+}
+
+/**
+ * After INFO was written in plain text: starts the server side of the TLS
+ * handshake and moves the connection onto the encrypted socket. On a mixed
+ * port, `initialData` is the start of the ClientHello, already read to decide.
+ */
+export function upgradeClient(s: Socket<SocketData>, c: Client, cfg: TLSConfig, initialData?: Uint8Array): void {
   s.data.upgraded = true;
-  const [, tls] = s.upgradeTLS<SocketData>({
+  const options: UpgradeOptions = {
     tls: tlsOptions(cfg),
     socket: TLS_HANDLERS,
-    data: { client: c, upgraded: false },
-  });
+    data: { client: c, upgraded: false, sniffed: null },
+    initialData,
+  };
+  const [, tls] = s.upgradeTLS<SocketData>(options);
   c.useTLS(tls, cfg.timeoutMs);
+}
+
+/**
+ * Mixed port (allow_non_tls), after INFO: the client's first bytes say TLS
+ * (a handshake record) or plain. As the reference, authentication and the
+ * keepalive start once that is decided, and a client that sends nothing
+ * within the TLS timeout is plain.
+ */
+export function awaitFirstBytes(s: Socket<SocketData>, c: Client, cfg: TLSConfig): void {
+  s.data.sniffed = NOTHING;
+  c.startSniffTimer(cfg.timeoutMs, () => {
+    const seen = s.data.sniffed;
+    if (seen !== null) decide(s, c, seen);
+  });
+}
+
+/**
+ * The listener's data handler on a mixed port; other ports keep the plain
+ * one. Once decided, a plain client's bytes go to the parser as they come.
+ */
+export function readOrSniff(s: Socket<SocketData>, buf: Uint8Array): void {
+  const d = s.data;
+  if (d.upgraded) return;
+  const c = d.client;
+  if (c === null) return;
+  const seen = d.sniffed;
+  if (seen === null) {
+    c.read(buf);
+    return;
+  }
+  let bytes = buf;
+  if (seen.length > 0) {
+    // Only a first read shorter than SNIFF_BYTES gets here.
+    bytes = new Uint8Array(seen.length + buf.length);
+    bytes.set(seen);
+    bytes.set(buf, seen.length);
+  }
+  if (bytes.length < SNIFF_BYTES) d.sniffed = bytes;
+  else decide(s, c, bytes);
+}
+
+/** TLS or plain, on the first bytes (none when the TLS timeout passed first). */
+function decide(s: Socket<SocketData>, c: Client, bytes: Uint8Array): void {
+  s.data.sniffed = null;
+  c.clearTLSTimer();
+  if (c.closed) return;
+  const cfg = c.server.tls;
+  const tls = cfg !== null && bytes.length > 0 && bytes[0] === TLS_HANDSHAKE_RECORD;
+  if (tls) upgradeClient(s, c, cfg, bytes);
+  startAuth(c);
+  c.started();
+  if (!tls && bytes.length > 0) c.read(bytes);
 }

@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { RawClient } from "../helpers/raw.ts";
-import { runBinary, startServer, type RunningServer } from "../helpers/servers.ts";
+import { startServer, type RunningServer } from "../helpers/servers.ts";
 import { writeConf } from "../helpers/conf.ts";
 import { makePKI, type TestPKI } from "../helpers/certs.ts";
 
@@ -67,12 +67,6 @@ describe("TLS", () => {
     c.write('CONNECT {"verbose":false}\r\nPING\r\n');
     await c.waitClosed(3000);
     expect(c.text).not.toContain("PONG");
-  });
-
-  test("allow_non_tls is refused with a clear error, not silently made TLS-only", async () => {
-    const r = await runBinary(["-t", "-c", writeConf(tlsBlock() + "allow_non_tls: true\n")]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("allow_non_tls is not supported");
   });
 
   test("verify: a client certificate is required and checked", async () => {

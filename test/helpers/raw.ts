@@ -1,7 +1,7 @@
 // A raw protocol client for exact-byte tests: writes bytes, collects every
 // byte the server sends, and notices when the server closes.
 
-import type { Socket } from "bun";
+import type { Socket, SocketHandler, TLSOptions } from "bun";
 
 export class RawClient {
   private buf = "";
@@ -30,6 +30,61 @@ export class RawClient {
     });
     rc = new RawClient(sock);
     return rc;
+  }
+
+  /**
+   * A client that speaks TLS the NATS way: INFO in plain text (kept in
+   * `text`), then the handshake on the same socket. Resolves once it is done.
+   */
+  static async connectTLS(port: number, tls: TLSOptions, host = "127.0.0.1"): Promise<RawClient> {
+    const rc = new RawClient(null);
+    const dec = new TextDecoder("latin1");
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => {
+        rc.closed = true;
+        reject(err);
+      };
+      const encrypted: SocketHandler<undefined> = {
+        handshake(s, ok, err) {
+          if (!ok) return fail(err ?? new Error("TLS handshake failed"));
+          rc.sock = s;
+          resolve(rc);
+        },
+        data(_s, data) {
+          rc.buf += dec.decode(data);
+        },
+        drain() {
+          rc.flushPending();
+        },
+        close() {
+          fail(new Error("closed during the TLS handshake"));
+        },
+        error(_s, err) {
+          fail(err);
+        },
+      };
+      let upgraded = false;
+      Bun.connect<undefined>({
+        hostname: host,
+        port,
+        socket: {
+          // After the upgrade this side sees ciphertext only.
+          data(s, data) {
+            if (upgraded) return;
+            rc.buf += dec.decode(data);
+            if (!rc.buf.includes("\r\n")) return;
+            upgraded = true;
+            s.upgradeTLS<undefined>({ tls, socket: encrypted, data: undefined });
+          },
+          close() {
+            fail(new Error("closed before the TLS handshake"));
+          },
+          error(_s, err) {
+            fail(err);
+          },
+        },
+      }).catch(fail);
+    });
   }
 
   /** Everything received so far. */
