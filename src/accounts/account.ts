@@ -8,6 +8,7 @@ import type { Client } from "../client/client.ts";
 import type { AccountLimits } from "../auth/types.ts";
 import type { SubjectMapper } from "./mappings.ts";
 import type { StreamImport } from "./stream-import.ts";
+import type { JwtAccountState } from "./jwt-account.ts";
 
 export const GLOBAL_ACCOUNT = "$G";
 
@@ -23,6 +24,8 @@ export class Account {
   streamImports: StreamImport[] = [];
   /** Internal subscriptions of this account's service imports. */
   serviceImports: Subscription[] = [];
+  /** Operator mode: what the account JWT says (null for configured accounts). */
+  jwt: JwtAccountState | null = null;
 
   constructor(
     readonly name: string,

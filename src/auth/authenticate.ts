@@ -7,21 +7,36 @@
 import type { ClientOpts } from "../client/opts.ts";
 import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
 import type { AuthConfig, ConnectionType, Permissions, User } from "./types.ts";
-import { verifyUserSignature } from "./signature.ts";
+import { verifyNkeySignature } from "./signature.ts";
 
 export interface AuthOk {
   ok: true;
-  /** The matched user (null in token / single-user / no-auth modes). */
+  /** The matched user (null in token / single-user / no-auth / JWT modes). */
   user: User | null;
   /** Name shown in logs and monitoring. */
   name: string;
   account: string;
   permissions: Permissions | null;
+  /** A JWT user (operator mode): what the connection is held to. */
+  jwt?: JwtUser;
+}
+export interface JwtUser {
+  /** The user's public nkey. */
+  key: string;
+  /** When the connection must end (the JWT expires, its connect times end), in ms from now; null = never. */
+  expiresInMs: number | null;
+  /** The user's and its account's limits together: 0 = unlimited, -1 = nothing allowed. */
+  maxSubs: number;
+  maxPayload: number;
 }
 export interface AuthFail {
   ok: false;
   /** For the log line: the user that failed. */
   name: string;
+  /** Operator mode: why, for the debug log. */
+  debug?: string;
+  /** Operator mode: a reason nats-server logs as an error. */
+  error?: string;
 }
 export type AuthResult = AuthOk | AuthFail;
 
@@ -32,9 +47,9 @@ export function authRequired(auth: AuthConfig): boolean {
   return auth.mode !== "none";
 }
 
-/** INFO carries a nonce when nkey users exist. 11 random bytes, base64url: 15 chars. */
+/** INFO carries a nonce when nkey users exist, and in operator mode. 11 random bytes, base64url: 15 chars. */
 export function needsNonce(auth: AuthConfig): boolean {
-  return auth.nkeys.size > 0;
+  return auth.nkeys.size > 0 || auth.mode === "operator";
 }
 export function newNonce(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(11))).toString("base64url");
@@ -63,6 +78,9 @@ export function authenticate(
       return checkSecret(o.pass ?? "", auth.password!, ok(null, o.user!, GLOBAL_ACCOUNT, auth.simplePermissions), o.user!);
     case "users":
       return authenticateUser(auth, o, nonce, connType);
+    case "operator":
+      // JWT users need the server's accounts: authenticate-jwt.ts.
+      return fail("");
   }
 }
 
@@ -146,5 +164,5 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** ed25519 signature of the nonce's ASCII bytes; base64url, or standard base64. */
 function verifySignature(publicKey: string, nonce: string, sig: string): boolean {
-  return verifyUserSignature(publicKey, new TextEncoder().encode(nonce), Buffer.from(sig, "base64"));
+  return verifyNkeySignature(publicKey, new TextEncoder().encode(nonce), Buffer.from(sig, "base64"));
 }

@@ -6,7 +6,7 @@
 //     { nkey: UD..., permissions: {...} }
 //   ]
 
-import { nkeys } from "./nkeys.ts";
+import { isValidPublicKey } from "./nkeys.ts";
 import type { ConfMap, ConfPos, ConfValue } from "../config/types.ts";
 import type { ConnectionType, Permissions } from "./types.ts";
 import { parsePermissions } from "./config-permissions.ts";
@@ -57,15 +57,6 @@ export function isValidPublicAccountKey(key: string): boolean {
   return isValidPublicKey(key, "A");
 }
 
-function isValidPublicKey(key: string, prefix: string): boolean {
-  if (!key.startsWith(prefix)) return false;
-  try {
-    nkeys().fromPublic(key);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Parses `container[key]` as a users array. Returns null when the list is

@@ -24,6 +24,7 @@ import {
   type ParsedAccounts,
 } from "./config-accounts.ts";
 import { linkAccounts } from "./config-imports.ts";
+import { buildTrust } from "./config-trust.ts";
 import { Collector, entries, goQuote, goValue, isMap, posOf, recover } from "./config-util.ts";
 
 export { exportAllows } from "./config-imports.ts";
@@ -165,14 +166,21 @@ export function buildAuthConfig(
 
   // Startup checks (nats-server validateOptions, configureAccounts).
   const startup: string[] = [];
-  const operatorMode = opts.extra?.operator !== undefined;
+  const trusted = buildTrust(opts, { accounts: parsed.accounts.length > 0, users: users.length + nkeys.length > 0 });
+  const operatorMode = (opts.trust?.operators.length ?? 0) > 0;
+  if (trusted.invalid !== null) startup.push(trusted.invalid);
   if (opts.noAuthUser) {
     const problem = noAuthUserProblem(opts.noAuthUser, users, nkeys, operatorMode);
     if (problem !== null) startup.push(problem);
     else auth.noAuthUser = opts.noAuthUser;
   }
   let systemAccount: string | undefined;
-  if (opts.systemAccount) {
+  if (trusted.trust !== null || trusted.problem !== null) {
+    // Operator mode: the system account is an account JWT (the resolver had it checked).
+    if (trusted.problem !== null) startup.push(trusted.problem);
+    if (trusted.trust !== null) auth.trust = trusted.trust;
+    systemAccount = trusted.systemAccount;
+  } else if (opts.systemAccount) {
     if (!accounts.has(opts.systemAccount)) startup.push("error resolving system account: account missing");
     else systemAccount = opts.systemAccount;
   } else if (accounts.has(DEFAULT_SYSTEM_ACCOUNT)) {
@@ -207,6 +215,7 @@ export function buildAuthConfig(
 }
 
 function authMode(auth: AuthConfig): AuthMode {
+  if (auth.trust !== undefined) return "operator";
   if (auth.users.size > 0 || auth.nkeys.size > 0) return "users";
   // The token is checked first when both are set (only possible via flags).
   if (auth.token !== undefined) return "token";

@@ -15,3 +15,14 @@ export function nkeys(): NKeys {
 export function nkeyCodec(): Codec {
   return (codec ??= (require("@nats-io/nkeys/lib/codec") as typeof import("@nats-io/nkeys/lib/codec")).Codec);
 }
+
+/** A valid public nkey of the kind its first letter names (`O` operator, `A` account, `U` user): prefix and CRC checked. */
+export function isValidPublicKey(key: string, kind: "O" | "A" | "U"): boolean {
+  if (!key.startsWith(kind)) return false;
+  try {
+    nkeys().fromPublic(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,6 +4,7 @@
 // permissions.ts, src/accounts) reads only these types.
 
 import type { ConfMap } from "../config/types.ts";
+import type { OperatorClaims } from "../jwt/types.ts";
 
 /** One direction (publish or subscribe): null lists mean "not set". */
 export interface SubjectPermission {
@@ -113,7 +114,42 @@ export type AuthMode =
   /** Single user/password (authorization { user, password } or --user/--pass). */
   | "user"
   /** Users and/or nkeys lists (authorization.users and accounts.*.users). */
-  | "users";
+  | "users"
+  /** Decentralized JWT auth: trusted operators (or keys) and an account resolver. */
+  | "operator";
+
+/** `resolver`: MEMORY, URL(...), or a directory resolver block. */
+export type ResolverOption =
+  | { type: "memory" }
+  | { type: "url"; url: string }
+  | { type: "full" | "cache"; dir: string };
+
+/** The operator-mode keys of the config file as read (config-operator.ts), checked further at start. */
+export interface TrustOptions {
+  /** `operator`: each operator JWT with its decoded (signature-checked) claims. */
+  operators: { jwt: string; claims: OperatorClaims }[];
+  /** `trusted` / `trusted_keys`; null when absent. */
+  trustedKeys: string[] | null;
+  /** `resolver`; null when absent (an operator may imply a URL resolver). */
+  resolver: ResolverOption | null;
+  /** `resolver_preload`: account public key -> account JWT (a plain object, so reload can compare it). */
+  preload: Record<string, string> | null;
+  /** `resolver_pinned_accounts`. */
+  pinned: string[] | null;
+}
+
+/** Operator mode at run time: who is trusted and where account JWTs come from. */
+export interface Trust {
+  /** Keys whose account JWTs are trusted (operators unless strict, their signing keys, trusted keys). */
+  keys: Set<string>;
+  /** Signing keys of strict operators: accounts they sign may not sign users with their own key. */
+  strictKeys: Set<string>;
+  /** The MEMORY resolver's JWTs by account public key (null: no resolver usable). */
+  resolver: Map<string, string> | null;
+  /** resolver_pinned_accounts (with the system account); null = any account. */
+  pinned: Set<string> | null;
+  operators: OperatorClaims[];
+}
 
 export interface AuthConfig {
   mode: AuthMode;
@@ -149,4 +185,6 @@ export interface AuthConfig {
   simplePermissions: Permissions | null;
   /** Plaintext passwords were configured (startup warning). */
   plaintextPasswords: boolean;
+  /** Operator mode (mode "operator"). */
+  trust?: Trust;
 }

@@ -23,7 +23,12 @@ export class Field {
   ) {}
 
   error(reason: string): undefined {
-    this.problems.errors.push(located(this.pos, reason));
+    return this.errorAt(this.pos, reason);
+  }
+
+  /** An error about a value inside this entry, at that value's position. */
+  errorAt(pos: ConfPos | undefined, reason: string): undefined {
+    this.problems.errors.push(located(pos, reason));
     return undefined;
   }
 

@@ -12,6 +12,7 @@ import { isUsedAsVariable, posOf } from "./meta.ts";
 import { parseConfFile, type ParsedConf } from "./parser.ts";
 import { parseTomlFile } from "./toml.ts";
 import { DEFAULT_OPTIONS, defaultOptions, type ConfMap, type ConfPos, type ServerOptions } from "./types.ts";
+import { OPERATOR_KEYS } from "../auth/config-operator.ts";
 
 export interface LoadedConfig {
   options: ServerOptions;
@@ -159,6 +160,7 @@ const HANDLERS: Record<string, Handler> = {
   cluster: block((t) => `Expected map to define cluster, got ${t}`, (o, m) => (o.cluster = m)),
   gateway: block((t) => `Expected gateway to be a map, got ${t}`, (o, m) => (o.gateway = m)),
   mqtt: block((t) => `Expected mqtt to be a map, got ${t}`, (o, m) => (o.mqtt = m)),
+  ...OPERATOR_KEYS,
   jetstream: (f, o) => {
     const v = f.value;
     if (typeof v === "string" && !/^(enabled?|disabled?)$/i.test(v)) {
@@ -192,12 +194,7 @@ const EXTRA: Record<string, ExtraShape> = {
   server_tags: "string|list",
   server_metadata: "map",
   mappings: "map",
-  operator: "string|list",
-  trusted: "string|list",
-  resolver: "string|map",
   resolver_tls: "map",
-  resolver_preload: "map",
-  resolver_pinned_accounts: "string|list",
   ocsp: "bool|map",
   ocsp_cache: "bool|map",
   feature_flags: "map",

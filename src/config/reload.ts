@@ -6,6 +6,7 @@ import { parseListen } from "./address.ts";
 import { formatGoDuration } from "./duration.ts";
 import { isMap } from "./field.ts";
 import type { ConfMap, ConfValue, ServerOptions } from "./types.ts";
+import type { TrustOptions } from "../auth/types.ts";
 
 export interface OptionsDiff {
   /** Conf key names of the options that changed and can be applied. */
@@ -83,8 +84,6 @@ const EXTRA_RELOADABLE: Record<string, string> = {
   proxies: "proxies",
   prof_block_rate: "prof_block_rate",
   resolver_tls: "accounts",
-  resolver_preload: "accounts",
-  resolver_pinned_accounts: "accounts",
   mappings: "accounts",
 };
 
@@ -94,8 +93,6 @@ const EXTRA_GO_NAMES: Record<string, string> = {
   prof_port: "ProfPort",
   proxy_protocol: "ProxyProtocol",
   write_timeout: "WriteTimeout",
-  operator: "TrustedOperators",
-  trusted: "TrustedKeys",
   feature_flags: "FeatureFlags",
   default_js_domain: "JsAccDefaultDomain",
 };
@@ -129,8 +126,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
 
 /** The first key (outside `allowed`) whose value differs between two blocks. */
 function firstDifference(a: Value, b: Value, allowed: string[]): string | undefined {
-  const ma: ConfMap = isMap(a ?? false) ? (a as ConfMap) : {};
-  const mb: ConfMap = isMap(b ?? false) ? (b as ConfMap) : {};
+  const ma: ConfMap = isMap((a ?? false) as ConfValue) ? (a as ConfMap) : {};
+  const mb: ConfMap = isMap((b ?? false) as ConfValue) ? (b as ConfMap) : {};
   const keys = new Set([...Object.keys(ma), ...Object.keys(mb)]);
   return [...keys].find((k) => !allowed.includes(k.toLowerCase()) && !sameValue(ma[k], mb[k]));
 }
@@ -243,6 +240,18 @@ const SPECIAL: Partial<Record<Field, Special>> = {
     }
     changed.add("jetstream");
   },
+  // Operator mode: the operator and trusted keys are fixed; the resolver may change but not come or go.
+  trust: (o, n, changed) => {
+    const a = o.trust;
+    const b = n.trust;
+    const jwts = (t: TrustOptions | undefined): string[] => t?.operators.map((op) => op.jwt) ?? [];
+    if (!sameValue(jwts(a), jwts(b))) refuse("TrustedOperators", jwts(a), jwts(b));
+    if (!sameValue(a?.trustedKeys ?? null, b?.trustedKeys ?? null)) refuse("TrustedKeys", a?.trustedKeys, b?.trustedKeys);
+    if ((a?.resolver == null) !== (b?.resolver == null)) {
+      throw new Refused("config reload does not support moving to or from an account resolver");
+    }
+    changed.add("accounts");
+  },
   extra: (o, n, changed) => {
     const keys = new Set([...Object.keys(o.extra), ...Object.keys(n.extra)]);
     for (const key of keys) {
@@ -251,11 +260,6 @@ const SPECIAL: Partial<Record<Field, Special>> = {
       if (sameValue(a, b)) continue;
       if (EXTRA_RELOADABLE[key]) {
         changed.add(EXTRA_RELOADABLE[key]);
-      } else if (key === "resolver") {
-        if (a === undefined || b === undefined) {
-          throw new Refused("config reload does not support moving to or from an account resolver");
-        }
-        changed.add("accounts");
       } else if (key === "store_dir") {
         if (jetStreamEnabled(o.jetstream) && b) {
           throw new Refused("config reload not supported for jetstream storage directory");

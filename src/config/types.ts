@@ -3,6 +3,8 @@
 // (authorization, accounts, tls, websocket, leafnodes, cluster, ...) are kept
 // as the parsed conf map until those subsystems type them.
 
+import type { TrustOptions } from "../auth/types.ts";
+
 /** Where a value came from in a conf file, for `file:line:col` errors. */
 export interface ConfPos {
   file: string;
@@ -71,6 +73,9 @@ export interface ServerOptions {
   noAuthUser?: string;
   systemAccount?: string;
   noSystemAccount: boolean;
+
+  /** operator, trusted, resolver, resolver_preload, resolver_pinned_accounts (src/auth/config-operator.ts). */
+  trust?: TrustOptions;
 
   /** Blocks owned by later issues: parsed, kept raw. */
   authorization?: ConfMap;

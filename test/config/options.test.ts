@@ -5,6 +5,7 @@ import { checkOptions, loadConfig, readConfigFile, type LoadedConfig } from "../
 import { digestConf } from "../../src/config/digest.ts";
 import { defaultOptions } from "../../src/config/types.ts";
 import { withFiles } from "./helpers.ts";
+import { createOperator } from "@nats-io/nkeys";
 
 function load(text: string, name = "s.conf"): LoadedConfig {
   return loadConfig(join(withFiles({ [name]: text }), name));
@@ -230,9 +231,6 @@ describe("blocks and extras", () => {
       server_tags: [a, b]
       server_metadata { k: v }
       maps { foo: bar }
-      trusted_keys: ODYKEY
-      resolver: MEMORY
-      resolver_preload { ACC: jwt }
       storedir: /tmp/js
       connect_error_reports: 10
       reconnect_error_reports: 2
@@ -249,9 +247,6 @@ describe("blocks and extras", () => {
       server_tags: ["a", "b"],
       server_metadata: { k: "v" },
       mappings: { foo: "bar" },
-      trusted: "ODYKEY",
-      resolver: "MEMORY",
-      resolver_preload: { ACC: "jwt" },
       store_dir: "/tmp/js",
       connect_error_reports: 10,
       reconnect_error_reports: 2,
@@ -260,6 +255,15 @@ describe("blocks and extras", () => {
       default_sentinel: "jwt",
       prof_port: 6060,
     });
+  });
+});
+
+describe("operator mode keys", () => {
+  test("are read into `trust` under their main names (test/jwt/config.test.ts has the rest)", () => {
+    const key = createOperator().getPublicKey();
+    const { options } = load(`trusted_keys: "${key}"\nresolver: MEMORY\nresolver_pinned_accounts: [x]`);
+    expect(options.extra).toEqual({});
+    expect(options.trust).toEqual({ operators: [], trustedKeys: [key], resolver: { type: "memory" }, preload: null, pinned: ["x"] });
   });
 });
 

@@ -148,18 +148,27 @@ describe("diffOptions", () => {
     ]);
   });
 
-  test("extras: reloadable ones are listed, resolver cannot come or go", () => {
+  test("extras: reloadable ones are listed", () => {
     expect(diffOptions(base(), base({ extra: { syslog: true, max_traced_msg_len: 5, mappings: {} } })).changed).toEqual([
       "syslog",
       "max_traced_msg_len",
       "accounts",
     ]);
-    expect(diffOptions(base(), base({ extra: { resolver: "MEM" } })).error).toBe(
+  });
+
+  test("operator mode: the resolver cannot come or go, the operator and trusted keys not change", () => {
+    const trust = (t: Partial<NonNullable<ServerOptions["trust"]>>): Partial<ServerOptions> => ({
+      trust: { operators: [], trustedKeys: null, resolver: null, preload: null, pinned: null, ...t },
+    });
+    expect(diffOptions(base(), base(trust({ resolver: { type: "memory" } }))).error).toBe(
       "config reload does not support moving to or from an account resolver",
     );
-    expect(diffOptions(base({ extra: { resolver: "MEM" } }), base({ extra: { resolver: "MEMORY" } })).changed).toEqual([
-      "accounts",
-    ]);
+    expect(
+      diffOptions(base(trust({ resolver: { type: "memory" } })), base(trust({ resolver: { type: "memory" }, preload: { A: "x" } }))).changed,
+    ).toEqual(["accounts"]);
+    expect(diffOptions(base(trust({ trustedKeys: ["O1"] })), base(trust({ trustedKeys: ["O2"] }))).error).toBe(
+      'config reload not supported for TrustedKeys: old=["O1"], new=["O2"]',
+    );
   });
 });
 

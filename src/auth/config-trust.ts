@@ -1,0 +1,143 @@
+// Operator mode at start: the checks nats-server 2.9.10 makes when it starts
+// (server.go validateTrustedOperators, processTrustedKeys, configureResolver,
+// the URL resolver's first fetch, configureAccounts' system account), in its
+// order and words, and the run-time Trust they leave. `-t` does not make
+// them, as with nats-server.
+//
+// Only the MEMORY resolver is served. URL and directory resolvers are read
+// (so `-t` agrees with nats-server) but refused here, saying so.
+
+import type { ServerOptions } from "../config/types.ts";
+import { VERSION } from "../server/version.ts";
+import { fetchAccount } from "./jwt-fetch.ts";
+import { isValidPublicKey } from "./nkeys.ts";
+import type { ResolverOption, Trust } from "./types.ts";
+
+export interface TrustResult {
+  trust: Trust | null;
+  /** The system account: from the config, else the operator JWT. */
+  systemAccount: string | undefined;
+  /** What validateTrustedOperators refuses (checked before no_auth_user). */
+  invalid: string | null;
+  /** What stops the start later (resolver, system account). */
+  problem: string | null;
+}
+
+/** What else the config holds that operator mode forbids. */
+export interface ConfiguredAuth {
+  accounts: boolean;
+  users: boolean;
+}
+
+function parseVersion(v: string): [number, number, number] | string {
+  if (v === "") return [0, 0, 0];
+  const parts = v.split(".");
+  if (parts.length !== 3) return "asserted server version must be of the form <major>.<minor>.<update>";
+  const nums: number[] = [];
+  for (const p of parts) {
+    if (!/^[+-]?\d+$/.test(p)) return `asserted server version cant parse ${p} to int`;
+    nums.push(Number(p));
+  }
+  if (nums.some((n) => n < 0)) return `asserted server version can'b contain negative values: ${v}`;
+  return nums as [number, number, number];
+}
+
+function versionProblem(sub: string, asserted: string): string | null {
+  const want = parseVersion(asserted);
+  if (typeof want === "string") return `operator ${sub} expects version ${asserted} got error instead: ${want}`;
+  const have = parseVersion(VERSION) as [number, number, number];
+  const names = ["major", "minor", "update"];
+  for (let i = 0; i < 3; i++) {
+    if (want[i]! > have[i]!) return `operator ${sub} expected ${names[i]} version ${want[i]} > server ${names[i]} version ${have[i]}`;
+    if (have[i]! > want[i]!) return null;
+  }
+  return null;
+}
+
+/** The URL resolver's first fetch, which nats-server makes at start; only a URL without a scheme fails the same way everywhere. */
+function resolverProblem(r: ResolverOption): string | null {
+  if (r.type === "memory") return null;
+  if (r.type === "url") {
+    const url = r.url.endsWith("/") ? r.url : `${r.url}/`;
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) {
+      return `could not fetch <${JSON.stringify(url)}>: Get ${JSON.stringify(url)}: unsupported protocol scheme ""`;
+    }
+    return `the URL account resolver (${url}) is not supported yet by nats-bun: use resolver: MEMORY with resolver_preload`;
+  }
+  return `the ${r.type} directory account resolver is not supported yet by nats-bun: use resolver: MEMORY with resolver_preload`;
+}
+
+export function buildTrust(opts: ServerOptions, configured: ConfiguredAuth): TrustResult {
+  const t = opts.trust;
+  const out: TrustResult = { trust: null, systemAccount: opts.systemAccount || undefined, invalid: null, problem: null };
+  if (t === undefined) return out;
+  const operators = t.operators.map((o) => o.claims);
+  let resolver = t.resolver;
+  const invalid = (problem: string): TrustResult => ({ ...out, invalid: problem });
+  const fail = (problem: string): TrustResult => ({ ...out, problem });
+
+  if (operators.length === 1) {
+    const op = operators[0]!;
+    // An operator alone implies a URL resolver at its account server.
+    resolver ??= { type: "url", url: `${op.nats.account_server_url.trim()}/accounts` };
+    out.systemAccount ??= op.nats.system_account || undefined;
+  }
+  let keys = t.trustedKeys ?? [];
+  const strictKeys = new Set<string>();
+  if (operators.length > 0) {
+    if (resolver === null) return invalid("operators require an account resolver to be configured");
+    if (configured.accounts) return invalid("operators do not allow Accounts to be configured directly");
+    if (configured.users) return invalid("operators do not allow users to be configured directly");
+    if (t.trustedKeys !== null && t.trustedKeys.length > 0) return invalid("conflicting options for 'TrustedKeys' and 'TrustedOperators'");
+    if (opts.systemAccount) {
+      const named = operators.filter((o) => o.nats.system_account !== "");
+      if (named.length > 0 && !named.some((o) => o.nats.system_account === opts.systemAccount)) {
+        return invalid("system_account in config and operator JWT must be identical");
+      }
+    } else if (operators[0]!.nats.system_account === "" && resolver.type !== "memory" && resolver.type !== "url") {
+      return invalid("using nats based account resolver - the system account needs to be specified in configuration or the operator jwt");
+    }
+    for (const op of operators) {
+      const problem = versionProblem(op.sub, op.nats.assert_server_version);
+      if (problem !== null) return invalid(problem);
+    }
+    keys = [];
+    for (const op of operators) {
+      if (!op.nats.strict_signing_key_usage) keys.push(op.sub);
+      keys.push(...op.nats.signing_keys);
+      if (op.nats.strict_signing_key_usage) for (const k of op.nats.signing_keys) strictKeys.add(k);
+    }
+    for (const key of keys) {
+      if (!isValidPublicKey(key, "O")) {
+        return invalid(`trusted Keys ${JSON.stringify(key)} are required to be a valid public operator nkey`);
+      }
+    }
+    for (const key of t.pinned ?? []) {
+      if (!isValidPublicKey(key, "A")) return invalid(`pinned account key ${JSON.stringify(key)} is not a valid public account nkey`);
+    }
+  }
+  // Without trusted keys nats-server is not in operator mode at all.
+  if (keys.length === 0) return out;
+  const preload = t.preload ?? {};
+  if (resolver !== null) {
+    if (resolver.type === "url" && Object.keys(preload).length > 0) {
+      return fail("resolver preloads only available for writeable resolver types MEM/DIR/CACHE_DIR");
+    }
+    const problem = resolverProblem(resolver);
+    if (problem !== null) return fail(problem);
+  }
+  const pinned = t.pinned === null ? null : new Set(t.pinned);
+  if (pinned !== null && operators.length > 0 && out.systemAccount !== undefined) pinned.add(out.systemAccount);
+  const trust: Trust = {
+    keys: new Set(keys),
+    strictKeys,
+    resolver: resolver === null ? null : new Map(Object.entries(preload)),
+    pinned,
+    operators,
+  };
+  if (out.systemAccount !== undefined) {
+    const sys = fetchAccount(trust, out.systemAccount);
+    if (!sys.ok) return fail(`error resolving system account: ${sys.error}`);
+  }
+  return { ...out, trust };
+}
