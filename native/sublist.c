@@ -28,9 +28,12 @@
  */
 #include "sublist.h"
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define FNV_OFFSET64 0xcbf29ce484222325ULL
 #define FNV_PRIME64 0x100000001b3ULL
@@ -747,4 +750,35 @@ void sl_debug(const sl_trie *t, uint64_t *out6) {
     }
   }
   out6[5] = maxd;
+}
+
+/* ---- Listening sockets ------------------------------------------------------
+ * Not part of the trie: Bun.listen always asks the kernel for a backlog of
+ * 512, and nothing in JavaScript can call listen(2) again with a bigger one.
+ * These live here so that the one library we already embed carries them. */
+
+int32_t nb_listening_port(int32_t fd) {
+  int on = 0, type = 0;
+  socklen_t len = sizeof on;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on) return -1;
+  len = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) return -1;
+  struct sockaddr_storage ss;
+  len = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return -1;
+  const uint8_t *p; /* the port, in network byte order */
+  if (ss.ss_family == AF_INET) {
+    p = (const uint8_t *)&((const struct sockaddr_in *)&ss)->sin_port;
+  } else if (ss.ss_family == AF_INET6) {
+    p = (const uint8_t *)&((const struct sockaddr_in6 *)&ss)->sin6_port;
+  } else {
+    return -1;
+  }
+  return (int32_t)((p[0] << 8) | p[1]);
+}
+
+int32_t nb_relisten(int32_t fd, int32_t backlog) {
+  /* On a socket that is already listening, listen() only sets the backlog
+   * (the kernel caps it at net.core.somaxconn). */
+  return listen(fd, backlog) == 0 ? 0 : -errno;
 }

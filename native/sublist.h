@@ -21,8 +21,9 @@
 extern "C" {
 #endif
 
-/* Bumped whenever a signature or the match output format changes. */
-#define SL_ABI_VERSION 1u
+/* Bumped whenever a signature or the match output format changes, or a
+ * function is added (bun:ffi refuses a library that lacks one it binds). */
+#define SL_ABI_VERSION 2u
 
 /* Error codes (negative return values). */
 #define SL_EINVAL (-1) /* malformed subject (empty token, '>' not last) */
@@ -74,6 +75,17 @@ uint32_t sl_count(const sl_trie *t);
  * out[1] interned queue names, out[2] queue groups (per node),
  * out[3] live heap blocks, out[4] subscriptions, out[5] deepest level. */
 void sl_debug(const sl_trie *t, uint64_t *out6);
+
+/* Not the trie: listening sockets, for src/server/backlog.ts (Bun.listen
+ * gives every listener a backlog of 512). */
+
+/* The local port of `fd` if it is a listening TCP socket (IPv4 or IPv6),
+ * else -1. */
+int32_t nb_listening_port(int32_t fd);
+
+/* listen(fd, backlog) again: on a listening socket this changes only its
+ * backlog. Returns 0 or -errno. */
+int32_t nb_relisten(int32_t fd, int32_t backlog);
 
 #ifdef __cplusplus
 }

@@ -75,7 +75,7 @@ function checkConfig(cmd: CommandLine): number {
     const built = buildAuthConfig(options, { checkOnly: true });
     warnings.push(...built.warnings);
     for (const def of built.auth.accounts.values()) SubjectMapper.compile(def.mappings, def.name);
-    buildTLSConfig(options.tls, options.allowNonTLS);
+    buildTLSConfig(options.tls);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
     // Like the reference, -t fails on warnings about a field (file:line:col),
     // not on the note that a file is empty.

@@ -2,7 +2,8 @@
 // no_auth_user shortcut, and binding to the user's account and permissions.
 // Rules from the reference (client.go processConnect, auth.go).
 
-import { authenticate, noAuthUser, type AuthResult } from "../auth/authenticate.ts";
+import { authenticate, noAuthUser, type AuthResult, type JwtUser } from "../auth/authenticate.ts";
+import { authenticateJwt } from "../auth/authenticate-jwt.ts";
 import { compilePermissions } from "../auth/permissions.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Client } from "./client.ts";
@@ -44,7 +45,9 @@ export function startAuth(c: Client): void {
 function onAuthTimeout(c: Client): void {
   c.authTimer = null;
   if (c.closed || c.authenticated) return;
-  c.server.logger.error(`${c.label()} - Authentication Timeout`);
+  // A debug line, as the reference logs it (sendErrAndDebug): a client that
+  // never sends CONNECT is not a server error.
+  c.server.logger.debug(`${c.label()} - Authentication Timeout`);
   c.sendErr(ERR.authTimeout);
   c.close(ClosedReason.AuthenticationTimeout);
 }
@@ -65,7 +68,10 @@ export function authorizeImplicitly(c: Client): boolean {
 export function processAuth(c: Client, next: (c: Client) => void): void {
   const auth = c.server.auth;
   const certIds = c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
-  const r = authenticate(auth, c.opts, c.nonce, c.connectionType, certIds);
+  const r =
+    auth.trust !== undefined
+      ? authenticateJwt(auth.trust, c.server, c.opts, c.nonce, c.connectionType, c.host)
+      : authenticate(auth, c.opts, c.nonce, c.connectionType, certIds);
   if (!(r instanceof Promise)) {
     if (applyAuthResult(c, r)) next(c);
     return;
@@ -89,6 +95,9 @@ export function processAuth(c: Client, next: (c: Client) => void): void {
  */
 export function applyAuthResult(c: Client, r: AuthResult): boolean {
   if (!r.ok) {
+    const log = c.server.logger;
+    if (r.debug) log.debug(`${c.label()} - ${r.debug}`);
+    if (r.error) log.error(`${c.label()} - ${r.error}`);
     authFailed(c, r.name);
     return false;
   }
@@ -107,6 +116,7 @@ function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
   }
   c.bindAccount(account);
   c.userName = r.name;
+  c.jwtLimits = r.jwt === undefined ? null : { maxSubs: r.jwt.maxSubs, maxPayload: r.jwt.maxPayload };
   c.perms = compilePermissions(r.permissions);
   refreshDenyFilter(c);
   if (!c.perms?.response) c.replies = null;
@@ -115,7 +125,47 @@ function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
   c.setLimits(c.server.options);
   c.authenticated = true;
   c.clearAuthTimer();
+  if (r.jwt !== undefined) holdToJwt(c, r.jwt);
   return true;
+}
+
+/**
+ * A JWT user is disconnected when its JWT expires or its connect times end,
+ * and right away when it may hold no subscription at all (nats-server does
+ * that aside from the CONNECT: the error follows what the CONNECT's batch
+ * caused, the close 20 ms later).
+ */
+function holdToJwt(c: Client, u: JwtUser): void {
+  if (u.expiresInMs !== null) c.authTimer = setTimeout(onAuthExpired, u.expiresInMs, c);
+  if (u.maxSubs < 0) setTimeout(noSubscriptionsAllowed, 0, c);
+}
+
+function noSubscriptionsAllowed(c: Client): void {
+  if (c.closed) return;
+  c.server.logger.error(`${c.label()} - ${ERR.maxSubscriptions}`);
+  c.sendErr(ERR.maxSubscriptions);
+  setTimeout(() => c.close(ClosedReason.MaxSubscriptionsExceeded), 20);
+}
+
+/**
+ * After its first PONG, a protocol-1 JWT user whose max payload is not the
+ * server's (a user or account limit) learns it from an INFO, without the
+ * nonce (reference processPing).
+ */
+export function sendLimitInfo(c: Client): void {
+  if (c.jwtLimits === null || c.opts.protocol < 1) return;
+  const max = c.parser.maxPayload;
+  if (max === c.server.options.maxPayload) return;
+  const prefix = c.server.infoPrefix.replace(/"max_payload":\d+$/, `"max_payload":${max}`);
+  c.sendProto(`${prefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}} \r\n`);
+}
+
+function onAuthExpired(c: Client): void {
+  c.authTimer = null;
+  if (c.closed) return;
+  c.sendErr("User Authentication Expired");
+  c.server.logger.debug(`${c.label()} - User Authentication Expired`);
+  c.close(ClosedReason.AuthenticationExpired);
 }
 
 export function authFailed(c: Client, name: string): void {
@@ -123,8 +173,9 @@ export function authFailed(c: Client, name: string): void {
   c.close(ClosedReason.AuthenticationViolation);
 }
 
-/** The log line and -ERR of a refused client (the caller closes it). */
+/** The log line and -ERR of a refused client (the caller closes it). In operator mode no user is named. */
 export function authFailedLog(c: Client, name: string): void {
-  c.server.logger.error(`${c.label()} - authentication error - User "${name}"`);
+  const who = c.server.auth.trust !== undefined ? "" : ` - User "${name}"`;
+  c.server.logger.error(`${c.label()} - authentication error${who}`);
   c.sendErr(ERR.authViolation);
 }

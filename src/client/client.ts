@@ -24,6 +24,7 @@ import type { X509Certificate } from "node:crypto";
 import { certIdentities, onTLSTimeout, tlsFailed } from "./tls.ts";
 import type { ClientHost } from "./host.ts";
 import { latin1, utf8Text } from "../protocol/text.ts";
+import { goJSONSyntaxError } from "../protocol/gojson.ts";
 
 /** What kind of peer a connection is. Leaf and route connections come later. */
 export const enum ConnKind {
@@ -86,6 +87,8 @@ export class Client implements ProtocolHandler {
    * could receive them (as the reference's per-client deny filter).
    */
   denyFilter = false;
+  /** A JWT user's limits with its account's (0 = unlimited, -1 = nothing allowed); null for other users. */
+  jwtLimits: { maxSubs: number; maxPayload: number } | null = null;
   /** allow_responses: reply subjects this client may publish to, with use counts. */
   replies: Map<string, ReplyGrant> | null = null;
   authTimer: ReturnType<typeof setTimeout> | null = null;
@@ -103,17 +106,28 @@ export class Client implements ProtocolHandler {
   readonly start = Date.now();
   /** performance.now() at accept, for the first RTT sample. */
   private readonly acceptedAt = performance.now();
+  /**
+   * Date.now() of the last CONNECT, message in or out, SUB or UNSUB (the
+   * reference's c.last: what keeps the server from sending keepalive PINGs;
+   * a PING or PONG is not activity).
+   */
   lastActivity = this.start;
   inMsgs = 0;
   inBytes = 0;
   outMsgs = 0;
   outBytes = 0;
+  /** SUBs and UNSUBs received (activity, see lastActivity). */
+  inSubOps = 0;
+  /** outMsgs when this connection was last flushed (flush.ts: deliveries are activity). */
+  outMsgsFlushed = 0;
 
   // Keepalive (see ping.ts).
   pingsOut = 0;
   pingTimer: ReturnType<typeof setTimeout> | null = null;
-  /** performance.now() of the PING awaiting its PONG, 0 when none. */
-  lastPingSent = 0;
+  /** performance.now() of the last PING sent; 0 until the first one. */
+  rttStart = 0;
+  /** Date.now() of the client's last PING (0: none yet). */
+  pingReceivedAt = 0;
   /** Round-trip time in ms (0 until measured). */
   rtt = 0;
 
@@ -150,9 +164,11 @@ export class Client implements ProtocolHandler {
       this.heldInput.push(buf);
       return;
     }
-    this.lastActivity = Date.now();
+    const msgs = this.inMsgs;
+    const subOps = this.inSubOps;
     try {
       const used = this.parser.parse(buf);
+      if (this.inMsgs !== msgs || this.inSubOps !== subOps) this.lastActivity = Date.now();
       // Stopped by a pause: the rest goes back in front of anything held after it.
       if (used < buf.length && !this.closed) this.heldInput.unshift(buf.subarray(used));
     } catch (e) {
@@ -162,8 +178,12 @@ export class Client implements ProtocolHandler {
         this.close(ClosedReason.ReadError, false);
         return;
       }
-      this.server.logger.debug(`${this.label()} - Client parser ERROR: ${e.kind}`);
-      this.close(parseErrorReason(e.kind));
+      // Logged at [ERR] in the reference's words and order: its readLoop logs
+      // what parse() returns, then closes; an over-long line it closes first.
+      const reason = parseErrorReason(e.kind);
+      if (e.kind === "max_control_line") this.close(reason);
+      if (e.detail !== "") this.server.logger.error(`${this.label()} - ${e.detail}`);
+      this.close(reason);
     }
   }
 
@@ -184,11 +204,13 @@ export class Client implements ProtocolHandler {
   onSub(arg: Uint8Array): void {
     if (this.trace) this.traceIn("SUB", latin1(arg));
     if (!this.authenticated && !authorizeImplicitly(this)) return;
+    this.inSubOps++;
     processSub(this, arg);
   }
   onUnsub(arg: Uint8Array): void {
     if (this.trace) this.traceIn("UNSUB", latin1(arg));
     if (!this.authenticated && !authorizeImplicitly(this)) return;
+    this.inSubOps++;
     processUnsub(this, arg);
   }
   onPing(): void {
@@ -206,7 +228,7 @@ export class Client implements ProtocolHandler {
     try {
       JSON.parse(utf8Text(arg));
     } catch {
-      throw new ParseError("protocol_violation");
+      throw new ParseError("protocol_violation", goJSONSyntaxError(arg) ?? "invalid JSON");
     }
   }
   onErr(arg: Uint8Array): void {
@@ -319,7 +341,10 @@ export class Client implements ProtocolHandler {
   setLimits(o: ServerOptions): void {
     this.parser.maxControlLine = o.maxControlLine;
     const accountMax = this.account.limits.maxPayload;
-    this.parser.maxPayload = accountMax > 0 ? Math.min(o.maxPayload, accountMax) : o.maxPayload;
+    let max = accountMax > 0 ? Math.min(o.maxPayload, accountMax) : o.maxPayload;
+    const userMax = this.jwtLimits?.maxPayload ?? 0;
+    if (userMax !== 0) max = userMax < 0 ? 0 : Math.min(max, userMax);
+    this.parser.maxPayload = max;
     this.maxPending = o.maxPending;
     this.stallAt = Math.min(o.maxPending / 2, STALL_BYTES_MAX);
     this.trace = o.trace;
@@ -369,15 +394,33 @@ export class Client implements ProtocolHandler {
     startPingTimer(this);
   }
 
+  /** Idle: gives back buffers sized for earlier traffic (see server/idle.ts). */
+  shrinkBuffers(): void {
+    this.out.shrink();
+    this.parser.shrink();
+  }
+
   /** The socket was upgraded to TLS: write to the encrypted side from now on. */
   useTLS(tls: Transport, timeoutMs: number): void {
     this.transport = tls;
     this.tlsTimer = setTimeout(onTLSTimeout, timeoutMs, this);
   }
 
-  tlsHandshakeDone(error: string | null, cert: X509Certificate | undefined): void {
+  /**
+   * Mixed port (allow_non_tls): the deadline for the first bytes, which say
+   * TLS or plain. Shares the TLS timer, so closing cancels it.
+   */
+  startSniffTimer(timeoutMs: number, onTimeout: () => void): void {
+    this.tlsTimer = setTimeout(onTimeout, timeoutMs);
+  }
+
+  clearTLSTimer(): void {
     if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
     this.tlsTimer = null;
+  }
+
+  tlsHandshakeDone(error: string | null, cert: X509Certificate | undefined): void {
+    this.clearTLSTimer();
     if (error !== null) {
       tlsFailed(this, error);
       return;
@@ -436,8 +479,7 @@ export class Client implements ProtocolHandler {
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     this.pingTimer = null;
     this.clearAuthTimer();
-    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
-    this.tlsTimer = null;
+    this.clearTLSTimer();
     this.heldInput = [];
     this.clearBlocked();
     if (this.stallResume !== null) clearTimeout(this.stallResume);
@@ -496,8 +538,6 @@ function parseErrorReason(kind: ParseError["kind"]): ClosedReason {
       return ClosedReason.MaxControlLineExceeded;
     case "max_payload":
       return ClosedReason.MaxPayloadExceeded;
-    case "unknown_op":
-      return ClosedReason.ParseError;
     case "auth_violation":
       return ClosedReason.AuthenticationViolation;
     default:

@@ -4,6 +4,8 @@ export const enum ClosedReason {
   ClientClosed = "Client Closed",
   AuthenticationTimeout = "Authentication Timeout",
   AuthenticationViolation = "Authentication Failure",
+  AuthenticationExpired = "Authentication Expired",
+  MaxSubscriptionsExceeded = "Maximum Subscriptions Exceeded",
   TLSHandshakeError = "TLS Handshake Failure",
   SlowConsumerPendingBytes = "Slow Consumer (Pending Bytes)",
   SlowConsumerWriteDeadline = "Slow Consumer (Write Deadline)",

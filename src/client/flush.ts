@@ -21,11 +21,20 @@ export function scheduleFlush(c: Client): void {
 
 function flushQueued(): void {
   scheduled = false;
+  let now = 0;
   // Flushing can close a client, which never queues more, so the length is stable.
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
     c.flushQueued = false;
-    if (!c.closed) c.flush();
+    if (c.closed) continue;
+    // Messages delivered are activity for the keepalive, as the reference's
+    // flushClients counts them (a PING or PONG written is not).
+    if (c.outMsgs !== c.outMsgsFlushed) {
+      c.outMsgsFlushed = c.outMsgs;
+      if (now === 0) now = Date.now();
+      c.lastActivity = now;
+    }
+    c.flush();
   }
   queue.length = 0;
 }

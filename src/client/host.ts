@@ -11,6 +11,8 @@ import type { Account } from "../accounts/account.ts";
 export interface ClientHost {
   readonly options: ServerOptions;
   readonly logger: Logger;
+  /** The INFO JSON up to the per-connection fields (server/info.ts). */
+  readonly infoPrefix: string;
   /** Whether the server speaks headers (no_header_support unset). */
   readonly headersSupported: boolean;
   readonly auth: AuthConfig;
@@ -20,6 +22,8 @@ export interface ClientHost {
   readonly authRequired: boolean;
   /** The account of that name (created on first use for config-less embedding). */
   accountFor(name: string): Account;
+  /** Operator mode: the account of that public key, loaded from its JWT on first use, or why there is none. */
+  jwtAccount(name: string): Account | string;
   /** A connection finished closing: forget it. */
   clientClosed(c: Client): void;
   noteSlowConsumer(): void;

@@ -3,6 +3,7 @@
 import { ERR, ParseError } from "../protocol/errors.ts";
 import { splitArgs, parseSize } from "../protocol/parser.ts";
 import { goQuote, latin1 } from "../protocol/text.ts";
+import { goQuoteBytes } from "../protocol/gojson.ts";
 import { isValidQueueName, isValidSubject, numTokens } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
 import { Subscription } from "./subscription.ts";
@@ -17,7 +18,7 @@ const RESERVED_QUEUE = "_sys_";
 export function processSub(c: Client, arg: Uint8Array): void {
   const t = splitArgs(arg, tokens);
   // Wrong argument count closes without an -ERR.
-  if (t !== 2 && t !== 3) throw new ParseError("protocol_violation");
+  if (t !== 2 && t !== 3) throw new ParseError("protocol_violation", `processSub Parse Error: ${goQuoteBytes(arg)}`);
   const subject = latin1(arg.subarray(tokens[0]!, tokens[1]!));
   const queue = t === 3 ? latin1(arg.subarray(tokens[2]!, tokens[3]!)) : null;
   const sidAt = (t - 1) * 2;
@@ -61,7 +62,7 @@ export function processSub(c: Client, arg: Uint8Array): void {
 /** UNSUB <sid> [max_msgs] */
 export function processUnsub(c: Client, arg: Uint8Array): void {
   const t = splitArgs(arg, tokens);
-  if (t !== 1 && t !== 2) throw new ParseError("protocol_violation");
+  if (t !== 1 && t !== 2) throw new ParseError("protocol_violation", `processUnsub Parse Error: ${goQuoteBytes(arg)}`);
   const sid = latin1(arg.subarray(tokens[0]!, tokens[1]!));
   // An invalid max unsubscribes at once, like a plain UNSUB.
   const max = t === 2 ? parseSize(arg, tokens[2]!, tokens[3]!) : -1;
@@ -73,13 +74,16 @@ export function processUnsub(c: Client, arg: Uint8Array): void {
   if (c.opts.verbose) c.sendOK();
 }
 
-/** The tighter of the server's and the account's limit; 0 = unlimited, -1 = none allowed. */
+/** The tightest of the server's, the account's and a JWT user's limit; 0 = unlimited, -1 = none allowed. */
 function maxSubscriptions(c: Client): number {
   const server = c.server.options.maxSubscriptions;
   const account = c.account.limits.maxSubscriptions;
-  if (account < 0) return -1;
-  if (server > 0 && account > 0) return Math.min(server, account);
-  return server > 0 ? server : account;
+  const user = c.jwtLimits?.maxSubs ?? 0;
+  if (account < 0 || user < 0) return -1;
+  let max = server;
+  if (account > 0 && (max === 0 || account < max)) max = account;
+  if (user > 0 && (max === 0 || user < max)) max = user;
+  return max;
 }
 
 export function subPermissionViolation(c: Client, subject: string, queue: string | null, sid: string): void {

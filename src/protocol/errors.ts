@@ -10,8 +10,17 @@ export type ParseErrorKind =
   | "auth_violation";
 
 export class ParseError extends Error {
-  constructor(readonly kind: ParseErrorKind) {
-    super(kind);
+  /**
+   * `detail`: what the reference logs at [ERR] for this error after the
+   * connection's label, in its words (parser state, Go-quoted bytes, Go's
+   * JSON errors); "" when nothing more is logged (an auth violation was
+   * logged when it happened).
+   */
+  constructor(
+    readonly kind: ParseErrorKind,
+    readonly detail: string = "",
+  ) {
+    super(detail === "" ? kind : detail);
   }
 }
 

@@ -47,6 +47,11 @@ export class Outbound {
     return this.len - this.off;
   }
 
+  /** Bytes held, queued or not. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Makes room for `n` more bytes. */
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -169,6 +174,11 @@ export class Outbound {
       this.off = this.len = 0;
     }
     return n;
+  }
+
+  /** Gives the buffer back when nothing is queued (an idle connection; see server/idle.ts). */
+  shrink(): void {
+    if (this.off === this.len) this.clear();
   }
 
   /** Drops everything (on close). */

@@ -6,6 +6,7 @@
 
 import type { ProtocolHandler, PubArgs } from "./handler.ts";
 import { ParseError } from "./errors.ts";
+import { goQuoteBytes } from "./gojson.ts";
 
 const CR = 13;
 const LF = 10;
@@ -56,6 +57,52 @@ const CLIENT_OPS: readonly [string, Op][] = [
 /** Ops whose line is ignored after the name (no arguments). */
 const takesArgs = (op: Op): boolean => op !== Op.Ping && op !== Op.Pong && op !== Op.Ok;
 
+// The reference's parser state numbers (parser.go), which its log shows for
+// a protocol error: here by the part of the op name read so far, and for the
+// argument and payload states.
+const GO_STATE_BY_PREFIX: Readonly<Record<string, number>> = {
+  "+": 1, "+O": 2, "+OK": 3, "-": 4, "-E": 5, "-ER": 6, "-ERR": 7,
+  C: 10, CO: 11, CON: 12, CONN: 13, CONNE: 14, CONNEC: 15, CONNECT: 16,
+  H: 18, HP: 19, HPU: 20, HPUB: 21,
+  P: 29, PU: 30, PUB: 31, PI: 34, PIN: 35, PING: 36, PO: 37, PON: 38, PONG: 39,
+  S: 43, SU: 44, SUB: 45,
+  U: 59, UN: 60, UNS: 61, UNSU: 62, UNSUB: 63,
+  I: 71, IN: 72, INF: 73, INFO: 74,
+};
+const GO_MSG_END_R = 41;
+const GO_MSG_END_N = 42;
+
+/** The reference's state while reading the arguments of `op`. */
+function goArgState(op: Op): number {
+  switch (op) {
+    case Op.Err:
+      return 9;
+    case Op.Connect:
+      return 17;
+    case Op.HPub:
+      return 23;
+    case Op.Pub:
+      return 33;
+    case Op.Sub:
+      return 47;
+    case Op.Unsub:
+      return 65;
+    default:
+      return 75; // INFO
+  }
+}
+
+/** Bytes of the input the reference quotes in its log (protoSnippet, its
+ * off-by-one at the end of the buffer included). */
+function protoSnippet(start: number, max: number, buf: Uint8Array): string {
+  if (start >= buf.length) return '""';
+  let stop = start + max;
+  if (stop > buf.length) stop = buf.length - 1;
+  return goQuoteBytes(buf.subarray(start, stop));
+}
+const PROTO_SNIPPET_SIZE = 32;
+const MAX_CONTROL_LINE_SNIPPET_SIZE = 128;
+
 /**
  * Op names as a byte trie: next = table[node * 256 + byte], 0 = no such op.
  * Letters are entered in both cases, so matching is one lookup per byte.
@@ -63,21 +110,25 @@ const takesArgs = (op: Op): boolean => op !== Op.Ping && op !== Op.Pong && op !=
 class OpTable {
   readonly next: Uint16Array;
   readonly op: Uint8Array;
+  /** The reference's parser state after the prefix a node stands for (root: 0). */
+  readonly goState: Uint8Array;
   constructor(ops: readonly [string, Op][]) {
     let nodes = 2; // 0 = dead, 1 = root
     const total = ops.reduce((n, [name]) => n + name.length, 2);
     this.next = new Uint16Array(total * 256);
     this.op = new Uint8Array(total);
+    this.goState = new Uint8Array(total);
     for (const [name, op] of ops) {
       let node = 1;
-      for (const ch of name) {
-        const up = ch.charCodeAt(0);
-        const low = ch.toLowerCase().charCodeAt(0);
+      for (let k = 0; k < name.length; k++) {
+        const up = name.charCodeAt(k);
+        const low = name[k]!.toLowerCase().charCodeAt(0);
         let child = this.next[node * 256 + up]!;
         if (child === 0) {
           child = nodes++;
           this.next[node * 256 + up] = child;
           this.next[node * 256 + low] = child;
+          this.goState[child] = GO_STATE_BY_PREFIX[name.slice(0, k + 1)]!;
         }
         node = child;
       }
@@ -167,12 +218,12 @@ export class Parser {
         // falls through
         case State.OpName: {
           if (b === SPACE || b === TAB) {
-            this.endOpName(true);
+            this.endOpName(true, buf, i);
             this.state = State.ArgSkipWS;
             break;
           }
           if (b === CR || b === LF) {
-            this.endOpName(false);
+            this.endOpName(false, buf, i);
             // Only ops without arguments reach here (endOpName threw otherwise).
             if (b === LF) this.dispatchNoArg();
             else this.state = State.OpSkipToLF;
@@ -184,7 +235,7 @@ export class Parser {
             break;
           }
           const node = next[this.node * 256 + b]!;
-          if (node === 0) throw this.unknownOp();
+          if (node === 0) throw this.unknownOp(buf, i, this.table.goState[this.node]!);
           this.node = node;
           const op: Op = this.table.op[node]!;
           if (op !== Op.None) {
@@ -225,7 +276,7 @@ export class Parser {
           }
           if (end > start && line[end - 1] === CR) end--;
           this.argSplit = false;
-          if (end - start > this.maxControlLine) throw this.controlLineExceeded();
+          if (end - start > this.maxControlLine) throw this.controlLineExceeded(line.subarray(start, end), 0);
           this.dispatchArg(line, start, end);
           if (this.handler.closed) return n;
           if (this.handler.paused) return i + 1;
@@ -248,11 +299,11 @@ export class Parser {
           break;
         }
         case State.PayloadCR:
-          if (b !== CR) throw this.unknownOp();
+          if (b !== CR) throw this.unknownOp(buf, i, GO_MSG_END_R);
           this.state = State.PayloadLF;
           break;
         case State.PayloadLF:
-          if (b !== LF) throw this.unknownOp();
+          if (b !== LF) throw this.unknownOp(buf, i, GO_MSG_END_N);
           this.state = State.OpStart;
           // Delivered only once the frame is complete and well formed.
           this.handler.onMsg(this.pa);
@@ -270,11 +321,26 @@ export class Parser {
         this.argSplit = true;
       }
       // Catch over-long lines before the LF arrives (memory exhaustion).
-      if (this.argLen > this.maxControlLine) throw this.controlLineExceeded();
+      if (this.argLen > this.maxControlLine) {
+        throw this.controlLineExceeded(this.argBuf.subarray(0, this.argLen), this.argLen);
+      }
     } else if (this.state === State.Payload || this.state === State.PayloadCR || this.state === State.PayloadLF) {
       this.keepPubLine();
     }
     return n;
+  }
+
+  /**
+   * Gives the scratch buffers back (they are allocated again as needed) when
+   * no frame is half read: an idle connection (see server/idle.ts).
+   */
+  shrink(): void {
+    if (this.state !== State.OpStart) return;
+    this.argBuf = EMPTY;
+    this.argLen = 0;
+    this.msgBuf = EMPTY;
+    this.pubLine = EMPTY;
+    this.pa.buf = this.pa.data = EMPTY;
   }
 
   private startArg(i: number): void {
@@ -325,13 +391,13 @@ export class Parser {
     }
   }
 
-  /** An op name ended at a separator: it must be complete, and take args iff a space follows. */
-  private endOpName(spaceFollows: boolean): void {
+  /** An op name ended at buf[i], a separator: it must be complete, and take args iff a space follows. */
+  private endOpName(spaceFollows: boolean, buf: Uint8Array, i: number): void {
     const op = this.op;
     if (op === Op.None || takesArgs(op) !== spaceFollows) {
       // "CONNECT\r\n" and "INFO\r\n" close silently (empty JSON); "PUB\r\n" is unknown.
-      if (op === Op.Connect || op === Op.Info) throw new ParseError("protocol_violation");
-      throw this.unknownOp();
+      if (op === Op.Connect || op === Op.Info) throw new ParseError("protocol_violation", "unexpected end of JSON input");
+      throw this.unknownOp(buf, i, this.table.goState[this.node]!);
     }
   }
 
@@ -354,7 +420,7 @@ export class Parser {
         this.pubArgs(line, start, end, false);
         return;
       case Op.HPub:
-        if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation");
+        if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
         this.pubArgs(line, start, end, true);
         return;
     }
@@ -384,7 +450,7 @@ export class Parser {
     const t = splitArgsRange(line, start, end, tok);
     const pa = this.pa;
     const sizes = headers ? 2 : 1;
-    if (t !== sizes + 1 && t !== sizes + 2) throw new ParseError("protocol_violation");
+    if (t !== sizes + 1 && t !== sizes + 2) throw this.pubArgError(headers, "Parse Error", line, start, end);
     pa.buf = line;
     pa.subjectStart = tok[0]!;
     pa.subjectEnd = tok[1]!;
@@ -396,20 +462,29 @@ export class Parser {
     }
     const last = (t - 1) * 2;
     const size = parseSize(line, tok[last]!, tok[last + 1]!);
-    if (size < 0) throw new ParseError("protocol_violation");
+    // Checked in the reference's order, which decides the message logged.
     if (headers) {
       const hdr = parseSize(line, tok[last - 2]!, tok[last - 1]!);
-      if (hdr < 0 || hdr > size) throw new ParseError("protocol_violation");
+      if (hdr < 0) throw this.pubArgError(true, "Bad or Missing Header Size", line, start, end);
+      if (size < 0) throw this.pubArgError(true, "Bad or Missing Total Size", line, start, end);
+      if (hdr > size) throw this.pubArgError(true, "Header Size larger then TotalSize", line, start, end);
       pa.hdr = hdr;
     } else {
+      if (size < 0) throw this.pubArgError(false, "Bad or Missing Size", line, start, end);
       pa.hdr = -1;
     }
     pa.size = size;
     if (size > this.maxPayload) {
       this.handler.onMaxPayload();
-      throw new ParseError("max_payload");
+      throw new ParseError("max_payload", `maximum payload exceeded: ${size} vs ${this.maxPayload}`);
     }
     this.state = State.Payload;
+  }
+
+  /** Bad PUB/HPUB arguments: closed without an -ERR, logged as the reference words it. */
+  private pubArgError(headers: boolean, what: string, line: Uint8Array, start: number, end: number): ParseError {
+    const fn = headers ? "processHeaderPub" : "processPub";
+    return new ParseError("protocol_violation", `${fn} ${what}: ${goQuoteBytes(line.subarray(start, end))}`);
   }
 
   private appendArg(buf: Uint8Array, from: number, to: number): void {
@@ -423,14 +498,22 @@ export class Parser {
     this.argLen += len;
   }
 
-  private unknownOp(): ParseError {
+  /** An unknown operation at buf[i], where the reference's parser was in `goState`. */
+  private unknownOp(buf: Uint8Array, i: number, goState: number): ParseError {
     this.handler.onUnknownOp();
-    return new ParseError("unknown_op");
+    const snip = protoSnippet(i, PROTO_SNIPPET_SIZE, buf);
+    return new ParseError("unknown_op", `Client parser ERROR, state=${goState}, i=${i}: proto='${snip}...'`);
   }
 
-  private controlLineExceeded(): ParseError {
+  /** `arg`: the line so far; `held`: how much of it was carried over from earlier chunks (0 at its end). */
+  private controlLineExceeded(arg: Uint8Array, held: number): ParseError {
     this.handler.onMaxControlLine();
-    return new ParseError("max_control_line");
+    const snip = protoSnippet(0, MAX_CONTROL_LINE_SNIPPET_SIZE, arg);
+    return new ParseError(
+      "max_control_line",
+      `maximum control line exceeded: State ${goArgState(this.op)}, max_control_line ${this.maxControlLine}, ` +
+        `Buffer len ${held} (snip: ${snip}...)`,
+    );
   }
 }
 

@@ -12,17 +12,17 @@ import { applyAuthResult, authFailed } from "../client/auth.ts";
 import { refreshDenyFilter, removeSub } from "../client/subscribe.ts";
 import { goQuote } from "../protocol/text.ts";
 import type { Server } from "./server.ts";
-import { wireImports } from "../accounts/imports.ts";
+import { rewire } from "../accounts/jwt-account.ts";
 import { SubjectMapper } from "../accounts/mappings.ts";
 
-/** Accounts take their configured limits and mappings; imports are installed afresh. */
+/** Accounts take their configured limits and mappings; imports (those of account JWTs too) are installed afresh. */
 export function syncAccounts(s: Server, auth: AuthConfig): void {
   for (const def of auth.accounts.values()) {
     const account = s.accountFor(def.name);
     account.limits = def.limits;
     account.mapper = SubjectMapper.compile(def.mappings, def.name);
   }
-  wireImports(s, auth.accounts.values());
+  rewire(s);
 }
 
 export function recheckClient(c: Client): void {

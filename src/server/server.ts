@@ -22,7 +22,11 @@ import type { AuthConfig } from "../auth/types.ts";
 import { authRequired, needsNonce, newNonce } from "../auth/authenticate.ts";
 import { startAuth } from "../client/auth.ts";
 import { recheckClient, syncAccounts } from "./reload-auth.ts";
-import { buildTLSConfig, upgradeClient, type SocketData, type TLSConfig } from "./tls.ts";
+import { awaitFirstBytes, buildTLSConfig, readOrSniff, upgradeClient, type SocketData, type TLSConfig } from "./tls.ts";
+import { raiseListenBacklog } from "./backlog.ts";
+import { IdleReclaimer } from "./idle.ts";
+import { lookupJwtAccount } from "../accounts/jwt-account.ts";
+import { logTrust } from "./trust-log.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
 
@@ -47,6 +51,8 @@ export class Server implements ClientHost {
   /** The INFO JSON up to client-specific fields; rebuilt when options change. */
   infoPrefix = "";
   private listener: TCPSocketListener<SocketData> | null = null;
+  /** Gives memory back once traffic stops (see idle.ts). */
+  readonly idle = new IdleReclaimer(() => this.clients.values());
   private nextCid = 1;
   private shuttingDown = false;
   lameDuck = false;
@@ -57,7 +63,7 @@ export class Server implements ClientHost {
     this.options = { ...defaultOptions(), ...options };
     this.logger = logger ?? new Logger(this.options);
     this.id = newServerId();
-    this.tls = buildTLSConfig(this.options.tls, this.options.allowNonTLS);
+    this.tls = buildTLSConfig(this.options.tls);
     const built = buildAuthConfig(this.options);
     this.auth = built.auth;
     this.authWarnings = built.warnings;
@@ -77,6 +83,11 @@ export class Server implements ClientHost {
       this.accounts.set(name, a);
     }
     return a;
+  }
+
+  /** Operator mode: the account of that public key, loaded from its JWT on first use. */
+  jwtAccount(name: string): Account | string {
+    return lookupJwtAccount(this, name);
   }
 
   get authRequired(): boolean {
@@ -105,6 +116,7 @@ export class Server implements ClientHost {
     log.notice(`  Name:     ${this.name}`);
     log.notice(`  ID:       ${this.id}`);
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
+    logTrust(log, o);
     log.notice(describeSublistImpl(o.sublistImpl));
     for (const w of this.authWarnings) log.warn(w);
     for (const what of unservedFeatures(o)) log.warn(`${what} is configured but not served by this version of nats-bun`);
@@ -117,13 +129,18 @@ export class Server implements ClientHost {
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
       port: o.port === -1 ? 0 : o.port,
-      data: { client: null, upgraded: false },
+      data: { client: null, upgraded: false, sniffed: null },
       socket: {
         open: (s) => this.accept(s),
-        // After a TLS upgrade this side only sees ciphertext: ignore it.
-        data: (s, buf) => {
-          if (!s.data.upgraded) s.data.client?.read(buf);
-        },
+        // After a TLS upgrade this side only sees ciphertext: ignore it. A
+        // mixed port (allow_non_tls, which a reload cannot change) first
+        // looks at the client's first bytes; other ports never pay for that.
+        data:
+          this.tls !== null && o.allowNonTLS
+            ? readOrSniff
+            : (s, buf) => {
+                if (!s.data.upgraded) s.data.client?.read(buf);
+              },
         drain: (s) => s.data.client?.flush(),
         close: (s) => s.data.client?.socketClosed(),
         error: (s, err) => {
@@ -135,6 +152,8 @@ export class Server implements ClientHost {
         },
       },
     });
+    raiseListenBacklog(this.listener, "client connections", log);
+    this.idle.start();
     this.infoPrefix = buildInfoPrefix(this);
     log.notice(`Listening for client connections on ${hostPort(o.host, this.port)}`);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, this.portsInfo());
@@ -144,7 +163,7 @@ export class Server implements ClientHost {
   private accept(s: Socket<SocketData>): void {
     const cid = this.nextCid++;
     const c = new Client(this, cid, s, this.globalAccount, s.remoteAddress, s.remotePort);
-    s.data = { client: c, upgraded: false };
+    s.data = { client: c, upgraded: false, sniffed: null };
     this.clients.set(cid, c);
     this.totalConnections++;
     if (needsNonce(this.auth)) c.nonce = newNonce();
@@ -162,6 +181,10 @@ export class Server implements ClientHost {
     if (tls !== null) {
       // INFO in plain text first, then the handshake on the same socket.
       c.flush();
+      if (this.options.allowNonTLS) {
+        awaitFirstBytes(s, c, tls);
+        return;
+      }
       upgradeClient(s, c, tls);
     }
     startAuth(c);
@@ -188,7 +211,11 @@ export class Server implements ClientHost {
     const diff = diffOptions(this.options, next);
     if (diff.error !== undefined) throw new Error(diff.error);
     const { auth } = buildAuthConfig(next);
-    const tls = buildTLSConfig(next.tls, next.allowNonTLS);
+    // Re-resolving accounts and re-checking JWT users on reload is still to come.
+    if ((this.auth.trust !== undefined || auth.trust !== undefined) && !sameValue(authInputs(this.options), authInputs(next))) {
+      throw new Error("config reload of operator mode settings is not supported yet by nats-bun");
+    }
+    const tls = buildTLSConfig(next.tls);
     if ((tls === null) !== (this.tls === null)) {
       throw new Error(`config reload not supported for TLSConfig: old=${this.tls !== null}, new=${tls !== null}`);
     }
@@ -255,6 +282,7 @@ export class Server implements ClientHost {
     this.logger.notice("Initiating Shutdown...");
     this.listener?.stop(true);
     this.listener = null;
+    this.idle.stop();
     for (const c of [...this.clients.values()]) c.close(ClosedReason.ServerShutdown);
     if (this.options.portsFileDir) removePortsFile(this.options.portsFileDir);
     this.logger.notice("Server Exiting..");
@@ -272,13 +300,12 @@ function unservedFeatures(o: ServerOptions): string[] {
   if (o.gateway !== undefined) out.push("gateway");
   if (o.mqtt !== undefined) out.push("mqtt");
   if (o.jetstream !== undefined && o.jetstream !== false) out.push("jetstream");
-  if (o.extra.operator !== undefined || o.extra.resolver !== undefined) out.push("operator/JWT authentication");
   return out;
 }
 
 /** The options the auth configuration is built from. */
 function authInputs(o: ServerOptions): unknown[] {
-  return [o.authorization, o.accounts, o.noAuthUser, o.systemAccount, o.username, o.password, o.authorizationToken];
+  return [o.authorization, o.accounts, o.noAuthUser, o.systemAccount, o.username, o.password, o.authorizationToken, o.trust];
 }
 
 export function hostPort(host: string, port: number): string {

@@ -35,7 +35,7 @@ import { EMPTY_RESULT } from "./cache.ts";
 import { CachedSublist, type CachedSublistOptions } from "./cached.ts";
 
 /** Must equal SL_ABI_VERSION in native/sublist.h. */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 
 const SL_EINVAL = -1;
 const SL_EEXIST = -2;
@@ -50,6 +50,9 @@ const SYMBOLS = {
   sl_remove: { args: ["ptr", "u32"], returns: "i32" },
   sl_match: { args: ["ptr", "ptr", "u32", "ptr", "u32"], returns: "i32" },
   sl_debug: { args: ["ptr", "ptr"], returns: "void" },
+  // Listening sockets (src/server/backlog.ts), not the trie.
+  nb_listening_port: { args: ["i32"], returns: "i32" },
+  nb_relisten: { args: ["i32", "i32"], returns: "i32" },
 } as const;
 
 function openLib(path: string) {
