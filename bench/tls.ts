@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Socket } from "bun";
+import { startServer, type RunningServer } from "../test/helpers/servers.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string): string => {
@@ -43,23 +44,11 @@ const CASES: Case[] = [
   { name: "plain client, mixed port", conf: `${tlsBlock}\nallow_non_tls: true`, tls: false },
 ];
 
-async function start(conf: string): Promise<{ port: number; stop: () => Promise<void> }> {
+/** Our binary on a config of its own (the test helper's start-up wait). */
+async function start(conf: string): Promise<RunningServer> {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.conf`);
   writeFileSync(file, conf + "\n");
-  const proc = Bun.spawn([OURS, "-c", file, "-a", "127.0.0.1", "-p", "-1"], { stdout: "pipe", stderr: "pipe" });
-  let text = "";
-  const dec = new TextDecoder();
-  void (async () => {
-    for await (const c of proc.stderr as ReadableStream<Uint8Array>) text += dec.decode(c);
-  })();
-  const end = Date.now() + 10000;
-  while (Date.now() < end) {
-    const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
-    if (m) return { port: Number(m[1]), stop: async () => void (proc.kill("SIGKILL"), await proc.exited) };
-    await Bun.sleep(10);
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`${OURS} did not start: ${text}`);
+  return startServer(["-c", file], { bin: OURS });
 }
 
 /** A client connection after INFO (and the handshake, for TLS): bytes in, bytes out with backpressure. */
