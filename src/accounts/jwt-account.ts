@@ -5,11 +5,12 @@
 // claims; exports, then imports checked against the exporters' exports
 // (activation tokens for `token_req` ones), which loads the exporters too.
 // Imports are then wired by the same machinery as configured accounts
-// (imports.ts), from AccountDefs built here.
+// (imports.ts), from AccountDefs built here, on first use (jwt-lookup.ts)
+// and on updates (jwt-update.ts).
 
 import type { Logger } from "../server/logger.ts";
 import type { AccountDef, AuthConfig, ExportDef, ImportDef, Permissions, ResponseType, Trust } from "../auth/types.ts";
-import { fetchAccount } from "../auth/jwt-fetch.ts";
+import { fetchAccount, type JwtSource } from "../auth/jwt-fetch.ts";
 import { permissionsFromJwt } from "../auth/jwt-permissions.ts";
 import { DEFAULT_RESPONSE_THRESHOLD_MS, newAccountDef } from "../auth/config-accounts.ts";
 import { decodeClaims, JwtError } from "../jwt/decode.ts";
@@ -25,6 +26,10 @@ import type { ConfMap } from "../config/types.ts";
 /** What an account learnt from its JWT. */
 export interface JwtAccountState {
   claims: AccountClaims;
+  /** The JWT itself (an update with the very same one changes nothing). */
+  jwt: string;
+  /** When these claims were applied (Date.now()): an expired account is fetched again at most once a second. */
+  updatedAt: number;
   /** Keys that may sign its users, with the scope each imposes (null: none). */
   signers: Map<string, UserScope | null>;
   /** For users whose JWT sets no permissions. */
@@ -36,6 +41,8 @@ export interface JwtAccountState {
   def: AccountDef;
   /** The JWT expired since it was loaded (its clients were closed). */
   expired: boolean;
+  /** Fires when the JWT expires. */
+  expiry: ReturnType<typeof setTimeout> | null;
 }
 
 export interface JwtAccountHost extends AccountLookup {
@@ -50,61 +57,81 @@ export function jwtLimit(n: number): number {
   return v <= 0 ? -1 : v;
 }
 
-/**
- * The account of that public key: already loaded, or loaded now from the
- * resolver. A string says why there is none (nats-server's error text).
- */
-export function lookupJwtAccount(host: JwtAccountHost, name: string): Account | string {
-  const found = host.accounts.get(name)?.jwt;
-  if (found) return found.expired ? "account expired" : host.accounts.get(name)!;
-  const loaded = load(host, host.auth.trust!, name);
-  if (typeof loaded !== "string") rewire(host);
-  return loaded;
-}
-
 /** Every account's imports, configured and from JWTs, wired afresh. */
 export function rewire(host: JwtAccountHost): void {
   const defs = [...host.auth.accounts.values()];
-  for (const a of host.accounts.values()) if (a.jwt) defs.push(a.jwt.def);
+  for (const a of host.accounts.values()) {
+    if (!a.jwt) continue;
+    // Imports from an account dropped by a reload are left out: wiring would bring it back, empty.
+    const imports = a.jwt.def.imports;
+    const live = imports.filter((i) => host.accounts.get(i.account)?.jwt);
+    defs.push(live.length === imports.length ? a.jwt.def : { ...a.jwt.def, imports: live });
+  }
   wireImports(host, defs);
 }
 
-function load(host: JwtAccountHost, trust: Trust, name: string): Account | string {
-  const fetched = fetchAccount(trust, name);
+/** Loads an account from its JWT (the caller rewires); a string says why it cannot be. */
+export function loadJwtAccount(host: JwtAccountHost, trust: Trust, name: string, source: JwtSource): Account | string {
+  const fetched = fetchAccount(trust, name, source);
   if (!fetched.ok) {
     if (fetched.fetchFailed) host.logger.warn(`Account fetch failed: ${fetched.error}`);
     return fetched.error;
   }
-  const claims = fetched.claims;
-  host.logger.debug(`Updating account claims: ${name}/${claims.name}`);
   const account = host.accountFor(name);
+  applyClaims(host, trust, account, fetched, source);
+  return account;
+}
+
+/**
+ * Sets an account up from checked claims, on first use or on an update:
+ * limits, mappings, signing keys, exports, then its imports (loading their
+ * exporters from `source`). The caller rewires.
+ */
+export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account, jwt: { claims: AccountClaims; jwt: string }, source: JwtSource): JwtAccountState {
+  const { claims } = jwt;
+  const name = account.name;
+  host.logger.debug(`Updating account claims: ${name}/${claims.name}`);
   const state: JwtAccountState = {
     claims,
+    jwt: jwt.jwt,
+    updatedAt: Date.now(),
     signers: signers(claims, trust),
     defaultPermissions: permissionsFromJwt(claims.nats.default_permissions),
     maxSubs: jwtLimit(claims.nats.limits.subs),
     maxPayload: jwtLimit(claims.nats.limits.payload),
     def: { ...newAccountDef(name), exports: claims.nats.exports.flatMap(exportDef) },
     expired: false,
+    expiry: null,
   };
   const l = claims.nats.limits;
   account.limits = { maxConnections: jwtLimit(l.conn), maxSubscriptions: 0, maxPayload: 0, maxLeafnodes: jwtLimit(l.leaf) };
   state.def.mappings = mappings(claims);
+  account.mapper = null;
   try {
     account.mapper = SubjectMapper.compile(state.def.mappings, name);
   } catch (e) {
     host.logger.error(`Error adding mappings for account ${name}: ${(e as Error).message}`);
   }
+  const previous = account.jwt;
+  if (previous?.expiry) clearTimeout(previous.expiry);
   // Visible before its imports are resolved, so an import cycle finds it (and its exports).
   account.jwt = state;
-  for (const imp of claims.nats.imports) {
-    const def = importDef(host, trust, account, imp);
-    if (def !== null) state.def.imports.push(def);
-  }
+  state.def.imports = importDefs(host, trust, account, source);
   if (claims.exp > 0) {
-    setTimeout(expire, Math.max(claims.exp - nowSeconds(), 0) * 1000, account).unref();
+    state.expiry = setTimeout(expire, Math.max(claims.exp - nowSeconds(), 0) * 1000, account);
+    state.expiry.unref();
   }
-  return account;
+  return state;
+}
+
+/** The account's imports that can be added now, in the order of its JWT. */
+export function importDefs(host: JwtAccountHost, trust: Trust, account: Account, source: JwtSource): ImportDef[] {
+  const defs: ImportDef[] = [];
+  for (const imp of account.jwt!.claims.nats.imports) {
+    const def = importDef(host, trust, account, imp, source);
+    if (def !== null) defs.push(def);
+  }
+  return defs;
 }
 
 /** Its own key (unless its operator's signing key is strict) and its signing keys. */
@@ -144,15 +171,15 @@ function mappings(claims: AccountClaims): ConfMap | undefined {
 }
 
 /** The exporter's account, loading it if needed (an account may import from itself). */
-function exporterOf(host: JwtAccountHost, trust: Trust, name: string): Account | string {
+function exporterOf(host: JwtAccountHost, trust: Trust, name: string, source: JwtSource): Account | string {
   const a = host.accounts.get(name);
   if (a?.jwt) return a.jwt.expired ? "account expired" : a;
-  return load(host, trust, name);
+  return loadJwtAccount(host, trust, name, source);
 }
 
 /** An import of the JWT as imports.ts wants it, or null when it cannot be added (as nats-server skips it). */
-function importDef(host: JwtAccountHost, trust: Trust, importer: Account, imp: Import): ImportDef | null {
-  const exporter = exporterOf(host, trust, imp.account);
+function importDef(host: JwtAccountHost, trust: Trust, importer: Account, imp: Import, source: JwtSource): ImportDef | null {
+  const exporter = exporterOf(host, trust, imp.account, source);
   if (typeof exporter === "string") {
     host.logger.error(`Can't locate account [${imp.account}] for import of [${imp.subject}] ${imp.type ?? "unknown"} (err=${exporter})`);
     return null;

@@ -28,6 +28,17 @@ export interface JwtUser {
   /** The user's and its account's limits together: 0 = unlimited, -1 = nothing allowed. */
   maxSubs: number;
   maxPayload: number;
+  /** From the user JWT, for re-checking the client when its account's JWT changes (jwt-recheck.ts) without decoding it again. */
+  claims: JwtUserFacts;
+}
+export interface JwtUserFacts {
+  /** The key that signed the user JWT (the account's, or one of its signing keys). */
+  issuer: string;
+  issuedAt: number;
+  bearer: boolean;
+  /** The user JWT's own limits.subs and limits.payload, as in the JWT (-1 = unlimited). */
+  subs: number;
+  payload: number;
 }
 export interface AuthFail {
   ok: false;

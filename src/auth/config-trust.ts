@@ -1,17 +1,21 @@
 // Operator mode at start: the checks nats-server 2.9.10 makes when it starts
 // (server.go validateTrustedOperators, processTrustedKeys, configureResolver,
-// the URL resolver's first fetch, configureAccounts' system account), in its
-// order and words, and the run-time Trust they leave. `-t` does not make
-// them, as with nats-server.
+// configureAccounts' system account), in its order and words, and the
+// run-time Trust they leave. `-t` does not make them, as with nats-server.
+// The URL resolver's first fetch is made later, by Server.prepare.
 //
-// Only the MEMORY resolver is served. URL and directory resolvers are read
-// (so `-t` agrees with nats-server) but refused here, saying so.
+// The MEMORY and URL resolvers are served. Directory resolvers are read (so
+// `-t` agrees with nats-server) but refused here, saying so.
 
 import type { ServerOptions } from "../config/types.ts";
 import { VERSION } from "../server/version.ts";
+import { isMap } from "../config/field.ts";
 import { fetchAccount } from "./jwt-fetch.ts";
 import { isValidPublicKey } from "./nkeys.ts";
+import { MemoryResolver, type AccountResolver } from "./resolver.ts";
+import { resolverTLS } from "./resolver-tls.ts";
 import type { ResolverOption, Trust } from "./types.ts";
+import { UrlResolver } from "./url-resolver.ts";
 
 export interface TrustResult {
   trust: Trust | null;
@@ -54,20 +58,21 @@ function versionProblem(sub: string, asserted: string): string | null {
   return null;
 }
 
-/** The URL resolver's first fetch, which nats-server makes at start; only a URL without a scheme fails the same way everywhere. */
-function resolverProblem(r: ResolverOption): string | null {
-  if (r.type === "memory") return null;
+/** The resolver of the config, or why there is none. */
+function makeResolver(r: ResolverOption, opts: ServerOptions): AccountResolver | string {
+  const preload = opts.trust?.preload ?? {};
+  if (r.type === "memory") return new MemoryResolver(new Map(Object.entries(preload)));
   if (r.type === "url") {
-    const url = r.url.endsWith("/") ? r.url : `${r.url}/`;
-    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) {
-      return `could not fetch <${JSON.stringify(url)}>: Get ${JSON.stringify(url)}: unsupported protocol scheme ""`;
-    }
-    return `the URL account resolver (${url}) is not supported yet by nats-bun: use resolver: MEMORY with resolver_preload`;
+    const block = opts.extra.resolver_tls;
+    const tls = block !== undefined && isMap(block) ? resolverTLS(block) : null;
+    if (typeof tls === "string") return tls;
+    return new UrlResolver(r.url, tls);
   }
-  return `the ${r.type} directory account resolver is not supported yet by nats-bun: use resolver: MEMORY with resolver_preload`;
+  return `the ${r.type} directory account resolver is not supported yet by nats-bun: use resolver: MEMORY or URL(...)`;
 }
 
-export function buildTrust(opts: ServerOptions, configured: ConfiguredAuth): TrustResult {
+/** `reload`: the resolver's preloads and the system account are not checked (nats-server checks them at start only). */
+export function buildTrust(opts: ServerOptions, configured: ConfiguredAuth, reload = false): TrustResult {
   const t = opts.trust;
   const out: TrustResult = { trust: null, systemAccount: opts.systemAccount || undefined, invalid: null, problem: null };
   if (t === undefined) return out;
@@ -118,25 +123,21 @@ export function buildTrust(opts: ServerOptions, configured: ConfiguredAuth): Tru
   }
   // Without trusted keys nats-server is not in operator mode at all.
   if (keys.length === 0) return out;
-  const preload = t.preload ?? {};
+  let accountResolver: AccountResolver | null = null;
   if (resolver !== null) {
-    if (resolver.type === "url" && Object.keys(preload).length > 0) {
+    if (resolver.type === "url" && Object.keys(t.preload ?? {}).length > 0 && !reload) {
       return fail("resolver preloads only available for writeable resolver types MEM/DIR/CACHE_DIR");
     }
-    const problem = resolverProblem(resolver);
-    if (problem !== null) return fail(problem);
+    const made = makeResolver(resolver, opts);
+    if (typeof made === "string") return fail(made);
+    accountResolver = made;
   }
   const pinned = t.pinned === null ? null : new Set(t.pinned);
   if (pinned !== null && operators.length > 0 && out.systemAccount !== undefined) pinned.add(out.systemAccount);
-  const trust: Trust = {
-    keys: new Set(keys),
-    strictKeys,
-    resolver: resolver === null ? null : new Map(Object.entries(preload)),
-    pinned,
-    operators,
-  };
-  if (out.systemAccount !== undefined) {
-    const sys = fetchAccount(trust, out.systemAccount);
+  const trust: Trust = { keys: new Set(keys), strictKeys, resolver: accountResolver, pinned, operators };
+  // A URL resolver's system account is fetched when the server starts (Server.prepare), and may come later.
+  if (out.systemAccount !== undefined && !(accountResolver instanceof UrlResolver) && !reload) {
+    const sys = fetchAccount(trust, out.systemAccount, (name) => (accountResolver as MemoryResolver).fetch(name));
     if (!sys.ok) return fail(`error resolving system account: ${sys.error}`);
   }
   return { ...out, trust };

@@ -54,6 +54,11 @@ export interface BuildAuthOptions {
    * the server starts (no_auth_user names a user, system_account exists).
    */
   checkOnly?: boolean;
+  /**
+   * A config reload: operator mode's start-time checks of the resolver and
+   * the system account are not made, as nats-server does not make them then.
+   */
+  reload?: boolean;
 }
 
 /** The authorization block as read. */
@@ -166,7 +171,7 @@ export function buildAuthConfig(
 
   // Startup checks (nats-server validateOptions, configureAccounts).
   const startup: string[] = [];
-  const trusted = buildTrust(opts, { accounts: parsed.accounts.length > 0, users: users.length + nkeys.length > 0 });
+  const trusted = buildTrust(opts, { accounts: parsed.accounts.length > 0, users: users.length + nkeys.length > 0 }, build.reload === true);
   const operatorMode = (opts.trust?.operators.length ?? 0) > 0;
   if (trusted.invalid !== null) startup.push(trusted.invalid);
   if (opts.noAuthUser) {

@@ -36,7 +36,24 @@ export function permissionsFromJwt(p: JwtPermissions): Permissions | null {
     out.publish.allow ??= [];
     any = true;
   }
-  return any ? out : null;
+  return any ? intern(out) : null;
+}
+
+/**
+ * One object per distinct set of permissions, so that users with the same
+ * ones (each connection of a user, users of one scope, users minted alike)
+ * share one compiled form (compilePermissions caches by object) and its
+ * per-subject caches, instead of compiling their lists on every CONNECT.
+ */
+const INTERNED_MAX = 1024;
+let interned = new Map<string, Permissions>();
+function intern(p: Permissions): Permissions {
+  const key = JSON.stringify(p);
+  const found = interned.get(key);
+  if (found !== undefined) return found;
+  if (interned.size >= INTERNED_MAX) interned = new Map();
+  interned.set(key, p);
+  return p;
 }
 
 /** The template applies to users whose JWT sets nothing at all (jwt UserClaims.HasEmptyPermissions). */

@@ -5,6 +5,7 @@
 
 import type { ConfMap } from "../config/types.ts";
 import type { OperatorClaims } from "../jwt/types.ts";
+import type { AccountResolver } from "./resolver.ts";
 
 /** One direction (publish or subscribe): null lists mean "not set". */
 export interface SubjectPermission {
@@ -144,8 +145,8 @@ export interface Trust {
   keys: Set<string>;
   /** Signing keys of strict operators: accounts they sign may not sign users with their own key. */
   strictKeys: Set<string>;
-  /** The MEMORY resolver's JWTs by account public key (null: no resolver usable). */
-  resolver: Map<string, string> | null;
+  /** Where account JWTs come from (null: no resolver, every lookup fails). */
+  resolver: AccountResolver | null;
   /** resolver_pinned_accounts (with the system account); null = any account. */
   pinned: Set<string> | null;
   operators: OperatorClaims[];

@@ -114,6 +114,11 @@ async function runServer(cmd: CommandLine): Promise<number> {
     return 1;
   }
   try {
+    await server.prepare();
+  } catch (e) {
+    return configFailure(e);
+  }
+  try {
     server.start();
   } catch (e) {
     logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(e as Error).message}"`);

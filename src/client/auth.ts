@@ -9,6 +9,7 @@ import { ERR } from "../protocol/errors.ts";
 import type { Client } from "./client.ts";
 import { ClosedReason } from "./closed.ts";
 import { refreshDenyFilter } from "./subscribe.ts";
+import { keepJwtUser } from "../accounts/jwt-recheck.ts";
 
 /** allow_responses bookkeeping for one reply subject. */
 export interface ReplyGrant {
@@ -62,8 +63,9 @@ export function authorizeImplicitly(c: Client): boolean {
 
 /**
  * CONNECT credentials, then `next` if they are good. May hold the
- * connection's input while a bcrypt hash is checked; a reload meanwhile
- * means checking again against the new configuration.
+ * connection's input while a bcrypt hash is checked or an account JWT is
+ * fetched from a URL resolver; a reload meanwhile means checking again
+ * against the new configuration.
  */
 export function processAuth(c: Client, next: (c: Client) => void): void {
   const auth = c.server.auth;
@@ -117,6 +119,7 @@ function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
   c.bindAccount(account);
   c.userName = r.name;
   c.jwtLimits = r.jwt === undefined ? null : { maxSubs: r.jwt.maxSubs, maxPayload: r.jwt.maxPayload };
+  keepJwtUser(c, r.jwt?.claims ?? null);
   c.perms = compilePermissions(r.permissions);
   refreshDenyFilter(c);
   if (!c.perms?.response) c.replies = null;

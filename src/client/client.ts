@@ -440,7 +440,7 @@ export class Client implements ProtocolHandler {
     this.authTimer = null;
   }
 
-  /** Holds input while a CONNECT is checked asynchronously (bcrypt). */
+  /** Holds input while a CONNECT is checked asynchronously (bcrypt, an account JWT fetched from a URL). */
   setAuthPending(pending: boolean): void {
     this.authPending = pending;
     this.updatePaused();

@@ -5,6 +5,7 @@ export const enum ClosedReason {
   AuthenticationTimeout = "Authentication Timeout",
   AuthenticationViolation = "Authentication Failure",
   AuthenticationExpired = "Authentication Expired",
+  Revocation = "Credentials Revoked",
   MaxSubscriptionsExceeded = "Maximum Subscriptions Exceeded",
   TLSHandshakeError = "TLS Handshake Failure",
   SlowConsumerPendingBytes = "Slow Consumer (Pending Bytes)",

@@ -22,8 +22,8 @@ export interface ClientHost {
   readonly authRequired: boolean;
   /** The account of that name (created on first use for config-less embedding). */
   accountFor(name: string): Account;
-  /** Operator mode: the account of that public key, loaded from its JWT on first use, or why there is none. */
-  jwtAccount(name: string): Account | string;
+  /** Operator mode: the account of that public key, loaded from its JWT on first use (later from a URL resolver), or why there is none. */
+  jwtAccount(name: string): Account | string | Promise<Account | string>;
   /** A connection finished closing: forget it. */
   clientClosed(c: Client): void;
   noteSlowConsumer(): void;

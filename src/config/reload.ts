@@ -7,6 +7,7 @@ import { formatGoDuration } from "./duration.ts";
 import { isMap } from "./field.ts";
 import type { ConfMap, ConfValue, ServerOptions } from "./types.ts";
 import type { TrustOptions } from "../auth/types.ts";
+import { operatorClaimsString } from "../jwt/claims-string.ts";
 
 export interface OptionsDiff {
   /** Conf key names of the options that changed and can be applied. */
@@ -245,9 +246,15 @@ const SPECIAL: Partial<Record<Field, Special>> = {
     const a = o.trust;
     const b = n.trust;
     const jwts = (t: TrustOptions | undefined): string[] => t?.operators.map((op) => op.jwt) ?? [];
-    if (!sameValue(jwts(a), jwts(b))) refuse("TrustedOperators", jwts(a), jwts(b));
-    if (!sameValue(a?.trustedKeys ?? null, b?.trustedKeys ?? null)) refuse("TrustedKeys", a?.trustedKeys, b?.trustedKeys);
-    if ((a?.resolver == null) !== (b?.resolver == null)) {
+    // Shown as Go's %v shows the claims: each one's String(), in brackets.
+    const shown = (t: TrustOptions | undefined): string => `[${t?.operators.map((op) => operatorClaimsString(op.claims)).join(" ") ?? ""}]`;
+    if (!sameValue(jwts(a), jwts(b))) throw new Refused(`config reload not supported for TrustedOperators: old=${shown(a)}, new=${shown(b)}`);
+    // Go sorts the keys before comparing (and showing) them.
+    const keys = (t: TrustOptions | undefined): string => `[${[...(t?.trustedKeys ?? [])].sort().join(" ")}]`;
+    if (keys(a) !== keys(b)) throw new Refused(`config reload not supported for TrustedKeys: old=${keys(a)}, new=${keys(b)}`);
+    // One operator alone implies a URL resolver at its account server.
+    const resolves = (t: TrustOptions | undefined): boolean => t?.resolver != null || t?.operators.length === 1;
+    if (resolves(a) !== resolves(b)) {
       throw new Refused("config reload does not support moving to or from an account resolver");
     }
     changed.add("accounts");

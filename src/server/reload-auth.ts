@@ -5,6 +5,7 @@
 // subscriptions those no longer allow).
 
 import { authenticate, noAuthUser, type AuthResult } from "../auth/authenticate.ts";
+import { authenticateJwt } from "../auth/authenticate-jwt.ts";
 import type { AuthConfig } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../client/closed.ts";
@@ -34,9 +35,11 @@ export function recheckClient(c: Client): void {
   }
   const auth = c.server.auth;
   const certIds = c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
-  const r: AuthResult | Promise<AuthResult> = c.connectReceived
-    ? authenticate(auth, c.opts, c.nonce, c.connectionType, certIds)
-    : (noAuthUser(auth, c.connectionType) ?? { ok: false, name: "" });
+  const r: AuthResult | Promise<AuthResult> = !c.connectReceived
+    ? (noAuthUser(auth, c.connectionType) ?? { ok: false, name: "" })
+    : auth.trust !== undefined
+      ? authenticateJwt(auth.trust, c.server, c.opts, c.nonce, c.connectionType, c.host)
+      : authenticate(auth, c.opts, c.nonce, c.connectionType, certIds);
   if (r instanceof Promise) void r.then((res) => apply(c, res));
   else apply(c, r);
 }

@@ -25,7 +25,10 @@ import { recheckClient, syncAccounts } from "./reload-auth.ts";
 import { awaitFirstBytes, buildTLSConfig, readOrSniff, upgradeClient, type SocketData, type TLSConfig } from "./tls.ts";
 import { raiseListenBacklog } from "./backlog.ts";
 import { IdleReclaimer } from "./idle.ts";
-import { lookupJwtAccount } from "../accounts/jwt-account.ts";
+import { lookupJwtAccount } from "../accounts/jwt-lookup.ts";
+import { prepareOperator, startSystemAccount } from "./operator.ts";
+import { reloadOperatorMode } from "./reload-operator.ts";
+import type { SystemClient } from "./system.ts";
 import { logTrust } from "./trust-log.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
@@ -41,6 +44,8 @@ export class Server implements ClientHost {
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
   readonly clients = new Map<number, Client>();
+  /** Operator mode with a system account: the server's internal client in it. */
+  system: SystemClient | null = null;
 
   /** Stats the monitoring endpoints will read. */
   totalConnections = 0;
@@ -85,9 +90,18 @@ export class Server implements ClientHost {
     return a;
   }
 
-  /** Operator mode: the account of that public key, loaded from its JWT on first use. */
-  jwtAccount(name: string): Account | string {
+  /** Operator mode: the account of that public key, loaded from its JWT on first use (later from a URL resolver). */
+  jwtAccount(name: string): Account | string | Promise<Account | string> {
     return lookupJwtAccount(this, name);
+  }
+
+  /**
+   * What must happen before start() and may take a while: operator mode's
+   * URL resolver must answer (throws ConfigError if not) and the system
+   * account is fetched from it. Nothing to do otherwise.
+   */
+  async prepare(): Promise<void> {
+    await prepareOperator(this);
   }
 
   get authRequired(): boolean {
@@ -125,6 +139,7 @@ export class Server implements ClientHost {
       log.warn("Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance");
     }
     if (o.pidFile) writePidFile(o.pidFile);
+    this.system = startSystemAccount(this);
 
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
@@ -210,11 +225,7 @@ export class Server implements ClientHost {
   reload(next: ServerOptions): void {
     const diff = diffOptions(this.options, next);
     if (diff.error !== undefined) throw new Error(diff.error);
-    const { auth } = buildAuthConfig(next);
-    // Re-resolving accounts and re-checking JWT users on reload is still to come.
-    if ((this.auth.trust !== undefined || auth.trust !== undefined) && !sameValue(authInputs(this.options), authInputs(next))) {
-      throw new Error("config reload of operator mode settings is not supported yet by nats-bun");
-    }
+    const { auth } = buildAuthConfig(next, { reload: true });
     const tls = buildTLSConfig(next.tls);
     if ((tls === null) !== (this.tls === null)) {
       throw new Error(`config reload not supported for TLSConfig: old=${this.tls !== null}, new=${tls !== null}`);
@@ -229,7 +240,9 @@ export class Server implements ClientHost {
     const authChanged = !sameValue(authInputs(this.options), authInputs(next));
     this.options = next;
     this.auth = auth;
-    if (authChanged) {
+    // Operator mode: accounts are fetched and clients checked again on every reload, as nats-server does.
+    if (auth.trust !== undefined) reloadOperatorMode(this);
+    else if (authChanged) {
       syncAccounts(this, auth);
       for (const c of [...this.clients.values()]) recheckClient(c);
     }

@@ -31,6 +31,11 @@ export function logTrust(log: Logger, o: ServerOptions): void {
   // The system account comes from the config, else from the one operator's JWT.
   const systemAccount = o.systemAccount || (operators.length === 1 ? operators[0]!.claims.nats.system_account : "");
   if (systemAccount === "") log.warn("Trusted Operators should utilize a System Account");
+  logPreloadIssues(log, o);
+}
+
+/** checkResolvePreloads: preloaded account JWTs with blocking validation issues (at start and on reload). */
+export function logPreloadIssues(log: Logger, o: ServerOptions): void {
   for (const [key, jwt] of Object.entries(o.trust?.preload ?? {})) {
     // The file check made sure each one decodes.
     const issues = validateAccount(decodeClaims(jwt, "account"));

@@ -167,7 +167,7 @@ describe("diffOptions", () => {
       diffOptions(base(trust({ resolver: { type: "memory" } })), base(trust({ resolver: { type: "memory" }, preload: { A: "x" } }))).changed,
     ).toEqual(["accounts"]);
     expect(diffOptions(base(trust({ trustedKeys: ["O1"] })), base(trust({ trustedKeys: ["O2"] }))).error).toBe(
-      'config reload not supported for TrustedKeys: old=["O1"], new=["O2"]',
+      "config reload not supported for TrustedKeys: old=[O1], new=[O2]",
     );
   });
 });

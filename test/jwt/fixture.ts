@@ -17,6 +17,7 @@ import {
   encodeUser,
   fmtCreds,
   newScopedSigner,
+  type Account,
   type KeyPair,
   type User,
 } from "@nats-io/jwt";
@@ -57,17 +58,24 @@ export async function mintUser(w: World, account: "a", opts: Record<string, unkn
   return user("late", w.accountKeys[account]!, data as Partial<User>, opts);
 }
 
-/** An account of the world's operator that expires `seconds` from now, and a user of it. */
-export async function mintExpiringAccount(w: World, seconds: number): Promise<{ jwt: { key: string; token: string }; user: TestUser }> {
-  const acc = createAccount();
+/** An account of the world's operator that expires `seconds` from now (a new one, or `acc` again), and a user of it. */
+export async function mintExpiringAccount(
+  w: World,
+  seconds: number,
+  acc: KeyPair = createAccount(),
+): Promise<{ jwt: { key: string; token: string }; user: TestUser; account: KeyPair }> {
   const token = await encodeAccount("D", acc, { limits: UNLIMITED }, { signer: w.operatorKey, exp: Math.floor(Date.now() / 1000) + seconds });
-  return { jwt: { key: acc.getPublicKey(), token }, user: await user("d", acc) };
+  return { jwt: { key: acc.getPublicKey(), token }, user: await user("d", acc), account: acc };
 }
 
 export interface World {
   operatorKey: KeyPair;
   /** Account key pairs, for minting more users. */
   accountKeys: Record<string, KeyPair>;
+  /** What the account JWTs of a, b and c were minted from, to mint changed ones. */
+  accountData: Record<"a" | "b" | "c", Partial<Account>>;
+  /** The operator's signing key (signed b), c's signing key and c's scoped one. */
+  signerKeys: Record<"operator" | "c" | "cScope", KeyPair>;
   operator: string;
   /** Account public keys. */
   keys: Record<"sys" | "a" | "b" | "c" | "untrusted" | "unknown", string>;
@@ -95,53 +103,41 @@ export async function mintWorld(): Promise<World> {
   const revoked = createUser();
   const revokedLater = createUser();
   const sysJwt = await encodeAccount("SYS", sys, { limits: UNLIMITED }, { signer: op });
-  const aJwt = await encodeAccount(
-    "A",
-    a,
-    {
-      limits: UNLIMITED,
-      exports: [
-        { name: "news", subject: "news.>", type: "stream" },
-        { name: "help", subject: "help.>", type: "service" },
-        { name: "private", subject: "private.>", type: "service", token_req: true },
-        { name: "secret", subject: "secret.>", type: "stream", token_req: true },
-      ],
-      revocations: { [revoked.getPublicKey()]: now + 3600, [revokedLater.getPublicKey()]: now - 3600 },
-      default_permissions: { sub: { deny: ["forbidden.>"] } },
-    },
-    { signer: op },
-  );
+  const aData: Partial<Account> = {
+    limits: UNLIMITED,
+    exports: [
+      { name: "news", subject: "news.>", type: "stream" },
+      { name: "help", subject: "help.>", type: "service" },
+      { name: "private", subject: "private.>", type: "service", token_req: true },
+      { name: "secret", subject: "secret.>", type: "stream", token_req: true },
+    ],
+    revocations: { [revoked.getPublicKey()]: now + 3600, [revokedLater.getPublicKey()]: now - 3600 },
+    default_permissions: { sub: { deny: ["forbidden.>"] } },
+  };
+  const aJwt = await encodeAccount("A", a, aData, { signer: op });
   const activation = await encodeActivation("act", b, a, "service", { subject: "private.>" });
   const expiredActivation = await encodeActivation("act", c, a, "stream", { subject: "secret.>" }, { exp: now - 10 });
-  const bJwt = await encodeAccount(
-    "B",
-    b,
-    {
-      limits: UNLIMITED,
-      imports: [
-        { name: "news", subject: "news.>", account: a.getPublicKey(), type: "stream", to: "a" },
-        { name: "help", subject: "help.>", account: a.getPublicKey(), type: "service" },
-        { name: "private", subject: "private.x", account: a.getPublicKey(), type: "service", token: activation },
-        // token_req without a token: not imported.
-        { name: "secret", subject: "secret.>", account: a.getPublicKey(), type: "stream" },
-      ],
-    },
-    { signer: opSigner },
-  );
-  const cJwt = await encodeAccount(
-    "C",
-    c,
-    {
-      limits: { ...UNLIMITED, disallow_bearer: true, conn: 2 },
-      signing_keys: [
-        cSigner.getPublicKey(),
-        newScopedSigner(cScope, "scoped", { pub: { allow: ["c.{{name()}}.>"], deny: [] }, sub: { allow: ["c.>", "_INBOX.>"], deny: [] }, subs: 3 }),
-      ],
-      // An expired token: the import is not added.
-      imports: [{ name: "secret", subject: "secret.>", account: a.getPublicKey(), type: "stream", token: expiredActivation }],
-    },
-    { signer: op },
-  );
+  const bData: Partial<Account> = {
+    limits: UNLIMITED,
+    imports: [
+      { name: "news", subject: "news.>", account: a.getPublicKey(), type: "stream", to: "a" },
+      { name: "help", subject: "help.>", account: a.getPublicKey(), type: "service" },
+      { name: "private", subject: "private.x", account: a.getPublicKey(), type: "service", token: activation },
+      // token_req without a token: not imported.
+      { name: "secret", subject: "secret.>", account: a.getPublicKey(), type: "stream" },
+    ],
+  };
+  const bJwt = await encodeAccount("B", b, bData, { signer: opSigner });
+  const cData: Partial<Account> = {
+    limits: { ...UNLIMITED, disallow_bearer: true, conn: 2 },
+    signing_keys: [
+      cSigner.getPublicKey(),
+      newScopedSigner(cScope, "scoped", { pub: { allow: ["c.{{name()}}.>"], deny: [] }, sub: { allow: ["c.>", "_INBOX.>"], deny: [] }, subs: 3 }),
+    ],
+    // An expired token: the import is not added.
+    imports: [{ name: "secret", subject: "secret.>", account: a.getPublicKey(), type: "stream", token: expiredActivation }],
+  };
+  const cJwt = await encodeAccount("C", c, cData, { signer: op });
   const untrustedJwt = await encodeAccount("X", untrusted, { limits: UNLIMITED }, { signer: createOperator() });
 
   const users: Record<string, TestUser> = {
@@ -197,7 +193,9 @@ export async function mintWorld(): Promise<World> {
   return {
     operator,
     operatorKey: op,
-    accountKeys: { a },
+    accountKeys: { a, b, c, sys },
+    accountData: { a: aData, b: bData, c: cData },
+    signerKeys: { operator: opSigner, c: cSigner, cScope },
     keys: {
       sys: sys.getPublicKey(),
       a: a.getPublicKey(),

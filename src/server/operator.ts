@@ -1,0 +1,68 @@
+// Operator mode when the server starts, as nats-server 2.9.10 starts it
+// (server.go NewServer, Start, setSystemAccount):
+// - a URL resolver must answer a GET of its base URL, or the server does
+//   not start; the system account is then fetched, and if that fails the
+//   server runs on a bootstrapping system account and fetches it every
+//   second until it comes;
+// - the system account gets the server's internal client, which serves
+//   account claim updates (claim-updates.ts).
+
+import type { Account } from "../accounts/account.ts";
+import type { JwtAccountHost } from "../accounts/jwt-account.ts";
+import { updateJwtAccount } from "../accounts/jwt-update.ts";
+import { DEFAULT_SYSTEM_ACCOUNT } from "../auth/config-accounts.ts";
+import { UrlResolver } from "../auth/url-resolver.ts";
+import { ConfigError } from "../config/errors.ts";
+import { serveClaimUpdates } from "./claim-updates.ts";
+import { SystemClient, type SystemHost } from "./system.ts";
+
+export interface OperatorHost extends JwtAccountHost, SystemHost {
+  jwtAccount(name: string): Account | string | Promise<Account | string>;
+}
+
+const BOOTSTRAP_RETRY_MS = 1000;
+
+/** The system account's key in operator mode, if there is one. */
+function systemAccountKey(s: OperatorHost): string | null {
+  const name = s.auth.systemAccount;
+  return s.auth.trust === undefined || name === undefined || name === DEFAULT_SYSTEM_ACCOUNT ? null : name;
+}
+
+/** Before start: a URL resolver must be reachable (throws ConfigError otherwise); the system account is fetched. */
+export async function prepareOperator(s: OperatorHost): Promise<void> {
+  const resolver = s.auth.trust?.resolver;
+  if (!(resolver instanceof UrlResolver)) return;
+  const probe = await resolver.probe();
+  if (!probe.ok) throw new ConfigError([probe.error]);
+  const sys = systemAccountKey(s);
+  // A quiet first try (no warning if it is missing), then the real lookup.
+  if (sys !== null && (await resolver.fetch(sys)).ok) await s.jwtAccount(sys);
+}
+
+/** At start: the system account's internal client, or null outside operator mode (or without a system account). */
+export function startSystemAccount(s: OperatorHost): SystemClient | null {
+  const name = systemAccountKey(s);
+  if (name === null) return null;
+  // A MEMORY resolver's system account is loaded here; a URL resolver's was fetched by prepareOperator.
+  if (!(s.auth.trust!.resolver instanceof UrlResolver)) s.jwtAccount(name);
+  const account = s.accountFor(name);
+  if (!account.jwt) {
+    s.logger.notice("Using bootstrapping system account");
+    setTimeout(bootstrap, BOOTSTRAP_RETRY_MS, s, account).unref();
+  }
+  const sys = new SystemClient(s, account);
+  serveClaimUpdates(sys, s);
+  return sys;
+}
+
+/** Fetches the system account until it comes (a user of it may have loaded it meanwhile). */
+async function bootstrap(s: OperatorHost, account: Account): Promise<void> {
+  const resolver = s.auth.trust?.resolver ?? null;
+  let done = account.jwt !== null;
+  if (!done && resolver !== null) {
+    const answer = await resolver.fetch(account.name);
+    done = answer.ok && (await updateJwtAccount(s, account, answer.jwt)) === null;
+  }
+  if (done) s.logger.notice("System account fetched and updated");
+  else setTimeout(bootstrap, BOOTSTRAP_RETRY_MS, s, account).unref();
+}

@@ -1,0 +1,116 @@
+// The system account's internal client (nats-server's s.sys): the server's
+// own subscriptions in the system account, whose handlers get the messages
+// clients publish there, and the server's own messages (replies, events),
+// stamped with the `server` object of nats-server's ServerInfo. Claim
+// updates use it now (claim-updates.ts); monitoring requests can later.
+
+import type { Account } from "../accounts/account.ts";
+import type { Client } from "../client/client.ts";
+import { routeMsg } from "../client/publish.ts";
+import { Subscription, type Forwarder, type Hop } from "../client/subscription.ts";
+import type { ServerOptions } from "../config/types.ts";
+import type { PubArgs } from "../protocol/handler.ts";
+import { latin1, latin1Bytes, wireSubject } from "../protocol/text.ts";
+import { VERSION } from "./version.ts";
+
+/** A message for an internal subscription: headers left out, the payload copied. */
+export interface SysMessage {
+  subject: string;
+  /** "" when the publisher gave none. */
+  reply: string;
+  payload: Uint8Array;
+}
+
+export type SysHandler = (msg: SysMessage) => void;
+
+/** nats-server's ServerInfo, in its JSON field order. */
+export interface ServerInfo {
+  name: string;
+  host: string;
+  id: string;
+  ver: string;
+  seq: number;
+  jetstream: boolean;
+  time: string;
+}
+
+export interface SystemHost {
+  readonly id: string;
+  readonly name: string;
+  readonly options: ServerOptions;
+}
+
+/** Hands matching messages to a handler, after the publisher's message has been routed. */
+class InternalHandler implements Forwarder {
+  constructor(private readonly handler: SysHandler) {}
+
+  forward(pa: PubArgs, subject: string, _account: Account, _from: Client | null, _hop: Hop | null): void {
+    const reply = pa.replyStart < 0 ? "" : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
+    const start = pa.dataStart + Math.max(pa.hdr, 0);
+    // The parser reuses its buffer: keep a copy.
+    const payload = pa.data.slice(start, pa.dataStart + pa.size);
+    // Run outside the routing loop: a handler may close clients or rewire accounts.
+    queueMicrotask(() => this.handler({ subject, reply, payload }));
+  }
+}
+
+const enc = new TextEncoder();
+
+export class SystemClient {
+  private nextSid = 1;
+  /** As nats-server: starts at 1 and is incremented before each message it stamps. */
+  private seq = 1;
+
+  constructor(
+    private readonly host: SystemHost,
+    readonly account: Account,
+  ) {}
+
+  /** An internal subscription in the system account. */
+  subscribe(subject: string, handler: SysHandler): Subscription {
+    const sub = new Subscription(null, wireSubject(subject), null, String(++this.nextSid), new InternalHandler(handler));
+    this.account.sublist.insert(sub);
+    return sub;
+  }
+
+  /**
+   * Publishes in the system account as the server. An empty reply still
+   * shows in the MSG line (`MSG subj sid  size`), as nats-server 2.9.10's
+   * internal client writes it.
+   */
+  publish(subject: string, reply: string, body: string | Uint8Array): void {
+    const data = typeof body === "string" ? enc.encode(body) : body;
+    const buf = latin1Bytes(subject + reply);
+    const pa: PubArgs = {
+      buf,
+      subjectStart: 0,
+      subjectEnd: subject.length,
+      replyStart: subject.length,
+      replyEnd: buf.length,
+      hdr: -1,
+      size: data.length,
+      data,
+      dataStart: 0,
+    };
+    routeMsg(null, this.account, pa, subject, null);
+  }
+
+  /** The `server` object of a reply or event, with the next sequence number. */
+  serverInfo(): ServerInfo {
+    const o = this.host.options;
+    return {
+      name: this.host.name,
+      host: o.host,
+      id: this.host.id,
+      ver: VERSION,
+      seq: ++this.seq,
+      jetstream: false,
+      time: goTime(new Date()),
+    };
+  }
+}
+
+/** Go's RFC 3339 time with nanoseconds, trailing zeros dropped: `2006-01-02T15:04:05.999Z`. */
+function goTime(d: Date): string {
+  return d.toISOString().replace(/\.?0+Z$/, "Z");
+}
