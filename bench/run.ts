@@ -33,6 +33,8 @@ interface Options {
   conf?: string;
   /** user:pass every client presents (for a config with users). */
   creds?: string;
+  /** A .creds file (user JWT + seed) every client presents (operator mode). */
+  credsFile?: string;
 }
 
 function usage(): never {
@@ -48,6 +50,8 @@ function usage(): never {
   --startup N       extra start-up samples per round and server (default 3)
   --conf FILE       start both servers with this config file (e.g. users with permissions)
   --creds USER:PASS credentials every client presents
+  --creds-file FILE a .creds file (user JWT and seed) every client presents, for --conf in
+                    operator mode (natsbench is rebuilt with creds support: /tmp/natsbench-creds)
   --cases a,b,...   only these cases (${CASES.map((c) => c.id).join(",")},startup,rss)`);
   process.exit(0);
 }
@@ -88,6 +92,7 @@ function parseArgs(argv: string[]): Options {
       case "--cases": o.cases = new Set(val().split(",").map((s) => s.trim()).filter(Boolean)); break;
       case "--conf": o.conf = resolve(val()); break;
       case "--creds": o.creds = val(); break;
+      case "--creds-file": o.credsFile = resolve(val()); break;
       case "-h": case "--help": usage();
       default: throw new Error(`unknown option ${a} (try --help)`);
     }
@@ -96,8 +101,11 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** What raw probe sockets send: CONNECT (with --creds if given) and PING. */
-let connectLine = 'CONNECT {"verbose":false}\r\nPING\r\n';
+/**
+ * What raw probe sockets send: CONNECT (with --creds if given) and PING. With
+ * --creds-file a function of the INFO line, which they wait for, signing its nonce.
+ */
+let connectLine: string | ((info: string) => string) = 'CONNECT {"verbose":false}\r\nPING\r\n';
 /** --conf, for startServer. */
 let benchConf: string | undefined;
 
@@ -107,6 +115,34 @@ function useAuth(opts: Options): void {
     const [user, pass] = opts.creds.split(":");
     connectLine = `CONNECT ${JSON.stringify({ verbose: false, user, pass })}\r\nPING\r\n`;
   }
+  if (opts.credsFile) {
+    const text = readFileSync(opts.credsFile, "utf8");
+    const jwt = /-----BEGIN NATS USER JWT-----\s+(\S+)/.exec(text)?.[1];
+    const seed = /-----BEGIN USER NKEY SEED-----\s+(\S+)/.exec(text)?.[1];
+    if (!jwt || !seed) throw new Error(`${opts.credsFile}: no user JWT and seed in it`);
+    const { Codec } = require("@nats-io/nkeys/lib/codec") as typeof import("@nats-io/nkeys/lib/codec");
+    const crypto = require("node:crypto") as typeof import("node:crypto");
+    const raw = Codec.decodeSeed(new TextEncoder().encode(seed)).buf;
+    const key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), raw]), format: "der", type: "pkcs8" });
+    connectLine = (info) => {
+      const nonce = /"nonce":"([^"]*)"/.exec(info)?.[1] ?? "";
+      const sig = crypto.sign(null, new TextEncoder().encode(nonce), key).toString("base64url");
+      return `CONNECT ${JSON.stringify({ verbose: false, jwt, sig })}\r\nPING\r\n`;
+    };
+    if (opts.natsbench === (process.env.NATSBENCH || "/tmp/natsbench")) opts.natsbench = "/tmp/natsbench-creds";
+  }
+}
+
+/** Writes the CONNECT when the socket opens, or (--creds-file) once the INFO line is in `buf`. Returns whether it was sent. */
+function sendConnect(s: { write(d: string): number }, buf: string): boolean {
+  if (typeof connectLine === "string") {
+    s.write(connectLine);
+    return true;
+  }
+  const eol = buf.indexOf("\r\n");
+  if (eol < 0) return false;
+  s.write(connectLine(buf.slice(0, eol)));
+  return true;
 }
 
 // ---------------------------------------------------------------- cases
@@ -356,6 +392,7 @@ function pingOnce(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((done) => {
     let settled = false;
     let buf = "";
+    let sent = false;
     const finish = (ok: boolean, s?: { end(): void }) => {
       if (settled) return;
       settled = true;
@@ -371,10 +408,11 @@ function pingOnce(port: number, timeoutMs: number): Promise<boolean> {
       port,
       socket: {
         open(s) {
-          s.write(connectLine);
+          sent = sendConnect(s, "");
         },
         data(s, d) {
           buf += d.toString("latin1");
+          if (!sent) sent = sendConnect(s, buf);
           if (buf.includes("PONG\r\n")) finish(true, s);
           else if (buf.length > 65536) buf = buf.slice(-16);
         },
@@ -501,7 +539,8 @@ async function runNatsbench(opts: Options, c: CaseDef, server: Running): Promise
   const auth = opts.creds ? `${opts.creds}@` : "";
   const argv = [opts.natsbench, "-url", `nats://${auth}127.0.0.1:${port}`, ...c.args, "-n", String(n), "-deadline", `${opts.deadline}s`];
   const t0 = performance.now();
-  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const env = opts.credsFile ? { ...process.env, NATSBENCH_CREDS: opts.credsFile } : process.env;
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
   children.add(proc);
   const out = { text: "" };
   const err = { text: "" };
@@ -579,6 +618,7 @@ async function idleConnections(run: Running, count: number): Promise<ConnsResult
     inFlight++;
     let buf = "";
     let done = false;
+    let sent = false;
     const fin = (ok: boolean, why?: string) => {
       if (done) return;
       done = true;
@@ -590,7 +630,7 @@ async function idleConnections(run: Running, count: number): Promise<ConnsResult
       socket: {
         open(s) {
           sockets.push(s);
-          s.write(connectLine);
+          sent = sendConnect(s, "");
         },
         data(s, d) {
           if (done) {
@@ -599,6 +639,7 @@ async function idleConnections(run: Running, count: number): Promise<ConnsResult
             return;
           }
           buf += d.toString("latin1");
+          if (!sent) sent = sendConnect(s, buf);
           if (buf.includes("PONG\r\n")) fin(true);
           else if (buf.includes("-ERR")) fin(false, buf.trim().slice(0, 200));
         },
@@ -753,6 +794,7 @@ async function versionOf(cmd: string[]): Promise<string | undefined> {
 
 async function ensureNatsbench(opts: Options) {
   if (existsSync(opts.natsbench)) return;
+  if (opts.credsFile) return buildCredsNatsbench(opts.natsbench);
   const script = process.env.NATSBENCH_BUILD || "/work/shared/natsbench/build.sh";
   if (!existsSync(script)) throw new Error(`natsbench not found at ${opts.natsbench} and no ${script} to build it`);
   log(`bench: building natsbench (${script}) ...`);
@@ -761,6 +803,35 @@ async function ensureNatsbench(opts: Options) {
     stdio: ["ignore", "inherit", "inherit"],
   });
   if (r.exitCode !== 0 || !existsSync(opts.natsbench)) throw new Error("building natsbench failed");
+}
+
+/**
+ * natsbench with creds: the same source (../shared/natsbench/main.go), its
+ * clients given nats.UserCredentials($NATSBENCH_CREDS) when that is set.
+ */
+function buildCredsNatsbench(out: string): void {
+  const src = process.env.NATSBENCH_SRC || "/work/shared/natsbench/main.go";
+  const connect = "nc, err := nats.Connect(url, nats.Timeout(5*time.Second), nats.ReconnectBufSize(-1), nats.MaxReconnects(0))";
+  const text = readFileSync(src, "utf8");
+  if (!text.includes(connect)) throw new Error(`${src}: its connect call changed; cannot add creds support`);
+  const patched = text.replace(
+    connect,
+    `opts := []nats.Option{nats.Timeout(5 * time.Second), nats.ReconnectBufSize(-1), nats.MaxReconnects(0)}
+	if creds := os.Getenv("NATSBENCH_CREDS"); creds != "" {
+		opts = append(opts, nats.UserCredentials(creds))
+	}
+	nc, err := nats.Connect(url, opts...)`,
+  );
+  const dir = resolve(dirname(out), `natsbench-creds-src-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, "main.go"), patched);
+  log(`bench: building natsbench with creds support (${out}) ...`);
+  const r = Bun.spawnSync(["go", "build", "-o", out, "main.go"], {
+    cwd: dir,
+    env: { ...process.env, GOPATH: "/usr/share/gocode", GO111MODULE: "off", GOFLAGS: "", GOCACHE: process.env.GOCACHE || "/tmp/natsbench-gocache" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.exitCode !== 0 || !existsSync(out)) throw new Error("building natsbench with creds support failed");
 }
 
 async function main() {
