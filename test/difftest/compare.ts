@@ -95,14 +95,16 @@ function minus(a: string[], b: string[]): string[] {
  * 2.9.10 leaks denied subjects through overlapping wildcard subscriptions;
  * ours filters them, as later servers do. Later servers also filter a queue
  * member's delivery by the subject as published (through a stream import it
- * arrives under another name), with the filter switched on by any queue
+ * arrives under another name; a service import's is checked under its own), with the filter switched on by any queue
  * subscription that overlaps a deny entry, where 2.9.10 needs a wildcard.
  */
 function dropLeaks(o: StepOutcome, users: Map<string, User>, step: Step | undefined): StepOutcome {
   const published = step?.op === "pub" ? step.subject : null;
   const leak = (d: Delivery): boolean => {
     const u = users.get(d.client);
-    return denyCovers(u, d.subject, d.queue) || (d.queue !== null && published !== null && denyCovers(u, published, d.queue));
+    // A service import's delivery (it carries the request info) is checked under its own subject.
+    const viaService = d.hdr?.includes("Nats-Request-Info") ?? false;
+    return denyCovers(u, d.subject, d.queue) || (d.queue !== null && published !== null && !viaService && denyCovers(u, published, d.queue));
   };
   return { ...o, deliveries: o.deliveries.filter((d) => !leak(d)) };
 }
