@@ -118,7 +118,7 @@ export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account
   account.jwt = state;
   state.def.imports = importDefs(host, trust, account, source);
   if (claims.exp > 0) {
-    state.expiry = setTimeout(expire, Math.max(claims.exp - nowSeconds(), 0) * 1000, account);
+    state.expiry = setTimeout(expireJwtAccount, Math.max(claims.exp - nowSeconds(), 0) * 1000, account);
     state.expiry.unref();
   }
   return state;
@@ -264,8 +264,8 @@ function activation(exporter: JwtAccountState, e: Export, imp: Import): number |
   return act.exp;
 }
 
-/** An account JWT expired: its clients are told and closed, and it can no longer be used. */
-function expire(account: Account): void {
+/** An account JWT expired (or was deleted from a directory resolver): its clients are told and closed, and it can no longer be used. */
+export function expireJwtAccount(account: Account): void {
   if (!account.jwt) return;
   account.jwt.expired = true;
   for (const c of [...account.clients]) {

@@ -4,6 +4,7 @@
 // (and theirs), are fetched first, in parallel and in the background, so
 // that the account can then be built at once (jwt-account.ts).
 
+import { DirResolver } from "../auth/dir-resolver.ts";
 import { ERR_MISSING_ACCOUNT, MemoryResolver, type AccountResolver, type ResolverAnswer } from "../auth/resolver.ts";
 import type { JwtSource } from "../auth/jwt-fetch.ts";
 import { isValidPublicKey } from "../auth/nkeys.ts";
@@ -32,7 +33,34 @@ export function jwtSource(host: SourceHost, names: readonly string[]): JwtSource
       return answer;
     };
   }
+  if (resolver instanceof DirResolver) {
+    const stored = storedSource(host, resolver, names);
+    if (stored !== null) return stored;
+  }
   return gather(host, resolver, names);
+}
+
+/**
+ * A directory resolver answers at once when its directory holds every JWT
+ * the lookup needs (exporters included); null when one must be asked for.
+ */
+function storedSource(host: SourceHost, resolver: DirResolver, names: readonly string[]): JwtSource | null {
+  const answers = new Map<string, ResolverAnswer>();
+  const pending = [...names];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (answers.has(name) || !isValidPublicKey(name, "A")) continue;
+    const answer = resolver.stored(name);
+    if (answer === null) return null;
+    answers.set(name, answer);
+    pending.push(...exportersToFetch(host, answer));
+  }
+  return (name) => {
+    const started = performance.now();
+    const answer = answers.get(name) ?? { ok: false, error: ERR_MISSING_ACCOUNT };
+    logFetchTime(host.logger, name, performance.now() - started);
+    return answer;
+  };
 }
 
 /** nats-server's note of how long a fetch took: a warning past a second. */

@@ -9,9 +9,10 @@
 //   resolver_preload { ACSU...: "eyJ..." }
 //   trusted: [ OD2K... ]               # operator keys, instead of an operator JWT
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Field, isMap } from "../config/field.ts";
 import { goTypeName } from "../config/gotype.ts";
+import { formatGoDuration, parseGoDuration } from "../config/duration.ts";
 import { posOf } from "../config/meta.ts";
 import type { ConfMap, ServerOptions } from "../config/types.ts";
 import { parseDecoratedJWT } from "../jwt/creds.ts";
@@ -102,16 +103,39 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
   const type = get("type");
   if (dir !== undefined && typeof dir !== "string") return f.mismatch("string");
   if (type !== undefined && typeof type !== "string") return f.mismatch("string");
+  const allowDelete = get("allow_delete");
+  const limit = get("limit");
+  if (allowDelete !== undefined && typeof allowDelete !== "boolean") return f.mismatch("bool");
+  if (limit !== undefined && typeof limit !== "number") return f.mismatch("int64");
+  let timeoutMs = 0;
+  try {
+    for (const k of ["ttl", "interval", "timeout"]) {
+      const d = get(k);
+      if (d === undefined) continue;
+      if (typeof d !== "string") return f.mismatch("string");
+      const ms = parseGoDuration(d);
+      if (k === "timeout") {
+        if (ms <= 0) return f.error(`Fetch timeout ${formatGoDuration(ms)} is too smal`);
+        timeoutMs = ms;
+      }
+    }
+  } catch (e) {
+    return f.error((e as Error).message);
+  }
   if (!dir) return f.error("dir has no value and needs to point to a directory");
+  // An existing path must be a directory its owner may enter (nats-server checks the mode's owner x bit).
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st !== undefined && (!st.isDirectory() || (st.mode & 0o100) === 0)) return f.error("dir needs to point to an accessible directory");
+  const common = { dir, allowDelete: allowDelete === true, limit: limit ?? 0, timeoutMs };
   const kind = (type ?? "").toUpperCase();
   if (kind === "CACHE") {
     if (get("interval") !== undefined) f.error("CACHE does not accept sync");
-    if (get("allow_delete") === true) f.error("CACHE does not accept allow_delete");
-    return { type: "cache", dir };
+    if (allowDelete === true) f.error("CACHE does not accept allow_delete");
+    return { type: "cache", ...common };
   }
   if (kind === "FULL") {
     if (get("ttl") !== undefined) f.error("FULL does not accept ttl");
-    return { type: "full", dir };
+    return { type: "full", ...common };
   }
   return null;
 }

@@ -4,15 +4,15 @@
 // run-time Trust they leave. `-t` does not make them, as with nats-server.
 // The URL resolver's first fetch is made later, by Server.prepare.
 //
-// The MEMORY and URL resolvers are served. Directory resolvers are read (so
-// `-t` agrees with nats-server) but refused here, saying so.
+// The MEMORY, URL and directory (full, cache) resolvers are served.
 
 import type { ServerOptions } from "../config/types.ts";
 import { VERSION } from "../server/version.ts";
 import { isMap } from "../config/field.ts";
 import { fetchAccount } from "./jwt-fetch.ts";
 import { isValidPublicKey } from "./nkeys.ts";
-import { MemoryResolver, type AccountResolver } from "./resolver.ts";
+import { DirResolver } from "./dir-resolver.ts";
+import { MemoryResolver, type AccountResolver, type ResolverAnswer } from "./resolver.ts";
 import { resolverTLS } from "./resolver-tls.ts";
 import type { ResolverOption, Trust } from "./types.ts";
 import { UrlResolver } from "./url-resolver.ts";
@@ -68,7 +68,14 @@ function makeResolver(r: ResolverOption, opts: ServerOptions): AccountResolver |
     if (typeof tls === "string") return tls;
     return new UrlResolver(r.url, tls);
   }
-  return `the ${r.type} directory account resolver is not supported yet by nats-bun: use resolver: MEMORY or URL(...)`;
+  try {
+    const dir = new DirResolver(r);
+    // nats-server stores the preloads in the directory (saveIfNewer) before it starts.
+    for (const [name, jwt] of Object.entries(preload)) dir.saveIfNewer(name, jwt);
+    return dir;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** `reload`: the resolver's preloads and the system account are not checked (nats-server checks them at start only). */
@@ -136,8 +143,11 @@ export function buildTrust(opts: ServerOptions, configured: ConfiguredAuth, relo
   if (pinned !== null && operators.length > 0 && out.systemAccount !== undefined) pinned.add(out.systemAccount);
   const trust: Trust = { keys: new Set(keys), strictKeys, resolver: accountResolver, pinned, operators };
   // A URL resolver's system account is fetched when the server starts (Server.prepare), and may come later.
-  if (out.systemAccount !== undefined && !(accountResolver instanceof UrlResolver) && !reload) {
-    const sys = fetchAccount(trust, out.systemAccount, (name) => (accountResolver as MemoryResolver).fetch(name));
+  // So is a directory resolver's when its directory lacks it (bootstrapping, as nats-server).
+  const sysName = out.systemAccount;
+  const later = accountResolver instanceof UrlResolver || (accountResolver instanceof DirResolver && sysName !== undefined && accountResolver.stored(sysName) === null);
+  if (sysName !== undefined && !later && !reload) {
+    const sys = fetchAccount(trust, sysName, (name) => (accountResolver as MemoryResolver | DirResolver).fetch(name) as ResolverAnswer);
     if (!sys.ok) return fail(`error resolving system account: ${sys.error}`);
   }
   return { ...out, trust };

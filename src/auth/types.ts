@@ -123,7 +123,16 @@ export type AuthMode =
 export type ResolverOption =
   | { type: "memory" }
   | { type: "url"; url: string }
-  | { type: "full" | "cache"; dir: string };
+  | DirResolverOption;
+
+/** `resolver { type: full|cache, dir, allow_delete, limit, timeout }` (0 = nats-server's default). */
+export interface DirResolverOption {
+  type: "full" | "cache";
+  dir: string;
+  allowDelete: boolean;
+  limit: number;
+  timeoutMs: number;
+}
 
 /** The operator-mode keys of the config file as read (config-operator.ts), checked further at start. */
 export interface TrustOptions {

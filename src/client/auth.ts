@@ -75,7 +75,7 @@ export function processAuth(c: Client, next: (c: Client) => void): void {
       ? authenticateJwt(auth.trust, c.server, c.opts, c.nonce, c.connectionType, c.host)
       : authenticate(auth, c.opts, c.nonce, c.connectionType, certIds);
   if (!(r instanceof Promise)) {
-    if (applyAuthResult(c, r)) next(c);
+    if (applyAuthResult(c, r)) connected(c, next);
     return;
   }
   c.setAuthPending(true);
@@ -86,9 +86,15 @@ export function processAuth(c: Client, next: (c: Client) => void): void {
       return;
     }
     // The result (and +OK) first, then what the client sent after CONNECT.
-    if (applyAuthResult(c, res)) next(c);
+    if (applyAuthResult(c, res)) connected(c, next);
     if (!c.closed) c.setAuthPending(false);
   });
+}
+
+/** CONNECT authenticated: the server is told (connect event), then the CONNECT goes on. */
+function connected(c: Client, next: (c: Client) => void): void {
+  c.server.clientConnected?.(c);
+  next(c);
 }
 
 /**
@@ -116,7 +122,9 @@ function bind(c: Client, r: Extract<AuthResult, { ok: true }>): boolean {
     c.close(ClosedReason.MaxAccountConnectionsExceeded);
     return false;
   }
+  const from = c.account;
   c.bindAccount(account);
+  if (from !== account) c.server.clientRebound?.(c, from);
   c.userName = r.name;
   c.jwtLimits = r.jwt === undefined ? null : { maxSubs: r.jwt.maxSubs, maxPayload: r.jwt.maxPayload };
   keepJwtUser(c, r.jwt?.claims ?? null);
@@ -181,4 +189,5 @@ export function authFailedLog(c: Client, name: string): void {
   const who = c.server.auth.trust !== undefined ? "" : ` - User "${name}"`;
   c.server.logger.error(`${c.label()} - authentication error${who}`);
   c.sendErr(ERR.authViolation);
+  c.server.clientAuthFailed?.(c);
 }

@@ -24,6 +24,12 @@ export interface ClientHost {
   accountFor(name: string): Account;
   /** Operator mode: the account of that public key, loaded from its JWT on first use (later from a URL resolver), or why there is none. */
   jwtAccount(name: string): Account | string | Promise<Account | string>;
+  /** A connection was bound to another account than `from` (the system account's events). */
+  clientRebound?(c: Client, from: Account): void;
+  /** A connection failed authentication (the system account's events). */
+  clientAuthFailed?(c: Client): void;
+  /** A connection passed CONNECT's authentication (the system account's events). */
+  clientConnected?(c: Client): void;
   /** A connection finished closing: forget it. */
   clientClosed(c: Client): void;
   noteSlowConsumer(): void;

@@ -50,15 +50,17 @@ function claimUpdate(sys: SystemClient, host: JwtAccountHost, m: SysMessage): vo
   else done(r);
 }
 
-/** The log line, and the reply when there is a reply subject. */
-function respondToUpdate(sys: SystemClient, log: Logger, reply: string, account: string, message: string, error?: string): void {
-  if (error === undefined) log.debug(`${message} - ${account}`);
-  else log.error(`${message} - ${account} - ${error}`);
+/** The log line, and the reply when there is a reply subject. An account "" is left out (requests about several). */
+export function respondToUpdate(sys: SystemClient, log: Logger, reply: string, account: string, message: string, error?: string): void {
+  const about = account === "" ? "" : ` - ${account}`;
+  if (error === undefined) log.debug(`${message}${about}`);
+  else log.error(`${message}${about} - ${error}`);
   if (reply === "") return;
+  const acc = account === "" ? "" : `"account":${goJSON(account)},`;
   const body =
     error === undefined
-      ? `{"data":{"account":${goJSON(account)},"code":200,"message":${goJSON(message)}}`
-      : `{"error":{"account":${goJSON(account)},"code":500,"description":${goJSON(`${message} - ${error}`)}}`;
+      ? `{"data":{${acc}"code":200,"message":${goJSON(message)}}`
+      : `{"error":{${acc}"code":500,"description":${goJSON(`${message} - ${error}`)}}`;
   sys.publish(reply, "", `${body},"server":${JSON.stringify(sys.serverInfo())}}`);
 }
 

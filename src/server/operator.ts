@@ -5,15 +5,18 @@
 //   server runs on a bootstrapping system account and fetches it every
 //   second until it comes;
 // - the system account gets the server's internal client, which serves
-//   account claim updates (claim-updates.ts).
+//   account claim updates (claim-updates.ts), or the directory resolvers'
+//   services (dir-claims.ts).
 
 import type { Account } from "../accounts/account.ts";
 import type { JwtAccountHost } from "../accounts/jwt-account.ts";
 import { updateJwtAccount } from "../accounts/jwt-update.ts";
 import { DEFAULT_SYSTEM_ACCOUNT } from "../auth/config-accounts.ts";
+import { DirResolver } from "../auth/dir-resolver.ts";
 import { UrlResolver } from "../auth/url-resolver.ts";
 import { ConfigError } from "../config/errors.ts";
 import { serveClaimUpdates } from "./claim-updates.ts";
+import { serveDirClaims } from "./dir-claims.ts";
 import { SystemClient, type SystemHost } from "./system.ts";
 
 export interface OperatorHost extends JwtAccountHost, SystemHost {
@@ -43,15 +46,19 @@ export async function prepareOperator(s: OperatorHost): Promise<void> {
 export function startSystemAccount(s: OperatorHost): SystemClient | null {
   const name = systemAccountKey(s);
   if (name === null) return null;
-  // A MEMORY resolver's system account is loaded here; a URL resolver's was fetched by prepareOperator.
-  if (!(s.auth.trust!.resolver instanceof UrlResolver)) s.jwtAccount(name);
+  const resolver = s.auth.trust!.resolver;
+  // A MEMORY resolver's system account is loaded here, a directory resolver's if
+  // stored (else it is bootstrapped); a URL resolver's was fetched by prepareOperator.
+  const stored = !(resolver instanceof DirResolver) || resolver.stored(name) !== null;
+  if (!(resolver instanceof UrlResolver) && stored) s.jwtAccount(name);
   const account = s.accountFor(name);
+  const sys = new SystemClient(s, account);
+  if (resolver instanceof DirResolver) serveDirClaims(sys, s, resolver);
+  else serveClaimUpdates(sys, s);
   if (!account.jwt) {
     s.logger.notice("Using bootstrapping system account");
     setTimeout(bootstrap, BOOTSTRAP_RETRY_MS, s, account).unref();
   }
-  const sys = new SystemClient(s, account);
-  serveClaimUpdates(sys, s);
   return sys;
 }
 

@@ -29,6 +29,9 @@ import { lookupJwtAccount } from "../accounts/jwt-lookup.ts";
 import { prepareOperator, startSystemAccount } from "./operator.ts";
 import { reloadOperatorMode } from "./reload-operator.ts";
 import type { SystemClient } from "./system.ts";
+import { startSystemServices } from "./system-services.ts";
+import { accountConnsUpdate, authErrorEvent, connectEvent, disconnectEvent, trackAccount } from "./events.ts";
+import { addTraffic, newTraffic, type Traffic } from "./stats.ts";
 import { logTrust } from "./trust-log.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
@@ -52,6 +55,10 @@ export class Server implements ClientHost {
   slowConsumers = 0;
   staleConnections = 0;
   readonly startTime = new Date();
+  /** Message counters of closed connections (stats.ts adds the live ones). */
+  readonly closedTraffic: Traffic = newTraffic();
+  /** Stops the system account's timers (STATSZ). */
+  private stopSystemServices: (() => void) | null = null;
 
   /** The INFO JSON up to client-specific fields; rebuilt when options change. */
   infoPrefix = "";
@@ -86,6 +93,7 @@ export class Server implements ClientHost {
     if (a === undefined) {
       a = new Account(name, { cache: !this.options.disableSublistCache, impl: this.options.sublistImpl });
       this.accounts.set(name, a);
+      if (this.system !== null) trackAccount(this.system, a, this.id);
     }
     return a;
   }
@@ -140,6 +148,7 @@ export class Server implements ClientHost {
     }
     if (o.pidFile) writePidFile(o.pidFile);
     this.system = startSystemAccount(this);
+    if (this.system !== null) this.stopSystemServices = startSystemServices(this.system, this);
 
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
@@ -181,6 +190,8 @@ export class Server implements ClientHost {
     s.data = { client: c, upgraded: false, sniffed: null };
     this.clients.set(cid, c);
     this.totalConnections++;
+    // As 2.9.10, which registers every new connection in the global account first.
+    if (this.system !== null) accountConnsUpdate(this.system, this.globalAccount);
     if (needsNonce(this.auth)) c.nonce = newNonce();
     c.sendProto(clientInfoLine(this, c));
     // The reference checks the limit after INFO, so the client reads the reason.
@@ -208,7 +219,34 @@ export class Server implements ClientHost {
 
   clientClosed(c: Client): void {
     this.clients.delete(c.cid);
+    addTraffic(this.closedTraffic, c);
+    if (this.system !== null && c.account !== this.globalAccount) {
+      accountConnsUpdate(this.system, c.account);
+      disconnectEvent(this.system, c, this.globalAccount);
+    }
     this.logger.debug(`${c.label()} - Client connection closed: ${c.closeReason}`);
+  }
+
+  /** The system account, for STATSZ's active accounts (2.9.10's internal client keeps it active). */
+  get systemAccount(): Account | null {
+    return this.system?.account ?? null;
+  }
+
+  /** A client moved to another account (authenticated, or re-checked after a reload). */
+  clientRebound(c: Client, from: Account): void {
+    if (this.system === null) return;
+    if (from !== this.globalAccount) accountConnsUpdate(this.system, from);
+    accountConnsUpdate(this.system, c.account);
+  }
+
+  /** A client failed authentication (nats-server's authViolation). */
+  clientAuthFailed(c: Client): void {
+    if (this.system !== null) authErrorEvent(this.system, c, this.id);
+  }
+
+  /** A client passed CONNECT's authentication. */
+  clientConnected(c: Client): void {
+    if (this.system !== null) connectEvent(this.system, c, this.globalAccount);
   }
 
   noteSlowConsumer(): void {
@@ -296,6 +334,7 @@ export class Server implements ClientHost {
     this.listener?.stop(true);
     this.listener = null;
     this.idle.stop();
+    this.stopSystemServices?.();
     for (const c of [...this.clients.values()]) c.close(ClosedReason.ServerShutdown);
     if (this.options.portsFileDir) removePortsFile(this.options.portsFileDir);
     this.logger.notice("Server Exiting..");

@@ -2,7 +2,8 @@
 // own subscriptions in the system account, whose handlers get the messages
 // clients publish there, and the server's own messages (replies, events),
 // stamped with the `server` object of nats-server's ServerInfo. Claim
-// updates use it now (claim-updates.ts); monitoring requests can later.
+// updates (claim-updates.ts), connection events (events.ts) and STATSZ
+// (statsz.ts) use it; monitoring requests can later.
 
 import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
@@ -111,6 +112,6 @@ export class SystemClient {
 }
 
 /** Go's RFC 3339 time with nanoseconds, trailing zeros dropped: `2006-01-02T15:04:05.999Z`. */
-function goTime(d: Date): string {
+export function goTime(d: Date): string {
   return d.toISOString().replace(/\.?0+Z$/, "Z");
 }

@@ -99,6 +99,11 @@ const CHECKED: Array<[string, (e: Env) => string]> = [
   ["trusted keys", (e) => `trusted_keys: [ ${e.op} ]\nresolver: MEMORY`],
   ["a bad trusted key", () => "trusted_keys: [ foo ]\nresolver: MEMORY"],
   ["trusted of the wrong type", () => "operator: op.jwt\nresolver: MEMORY\ntrusted: 5"],
+  ["a full resolver with every option", (e) => `operator: op.jwt\nresolver { type: full, dir: "./jwt", allow_delete: true, limit: 5, interval: "2m", timeout: "2s" }\n${preloadSys(e)}`],
+  ["a full resolver with a ttl", () => 'operator: op.jwt\nresolver { type: full, dir: "./jwt", ttl: "1m" }'],
+  ["a cache resolver with an interval and allow_delete", () => 'operator: op.jwt\nresolver { type: cache, dir: "./jwt", interval: "1m", allow_delete: true }'],
+  ["a resolver block with a bad duration", () => 'operator: op.jwt\nresolver { type: full, dir: "./jwt", timeout: "bogus" }'],
+  ["a resolver dir that is a file", () => 'operator: op.jwt\nresolver { type: full, dir: "./op.jwt" }'],
 ];
 
 describe.skipIf(!haveReference)("same -t verdict as nats-server", () => {
@@ -133,6 +138,9 @@ const STARTED: Array<[string, (e: Env) => string]> = [
   ["a bad pinned account", (e) => `operator: op.jwt\nresolver: MEMORY\n${preloadSys(e)}\nresolver_pinned_accounts: [foo]`],
   ["an expired preloaded account only warns", (e) => `operator: op.jwt\nresolver: MEMORY\nresolver_preload { ${e.sys}: "${e.sysJwt}", ${e.a}: "${e.expiredJwt}" }`],
   ["a resolver without an operator does nothing", (e) => `resolver: MEMORY\n${preloadSys(e)}`],
+  ["a full directory resolver", (e) => `operator: op.jwt\nresolver { type: full, dir: "./jwt" }\n${preloadSys(e)}`],
+  ["a cache directory resolver", (e) => `operator: op.jwt\nresolver { type: cache, dir: "./jwt", limit: 3, ttl: "1h" }\n${preloadSys(e)}`],
+  ["a directory resolver without the system account", () => 'operator: op.jwt\nresolver { type: full, dir: "./jwt" }'],
 ];
 
 describe.skipIf(!haveReference)("starts (or refuses to) as nats-server does", () => {
@@ -144,15 +152,3 @@ describe.skipIf(!haveReference)("starts (or refuses to) as nats-server does", ()
   }
 });
 
-describe("resolvers nats-bun does not serve yet are refused at start, saying so", () => {
-  const cases: Array<[string, string]> = [
-    ['resolver { type: full, dir: "./jwt" }', "the full directory account resolver is not supported yet by nats-bun"],
-    ['resolver { type: cache, dir: "./jwt" }', "the cache directory account resolver is not supported yet by nats-bun"],
-  ];
-  for (const [resolver, message] of cases) {
-    test(resolver, async () => {
-      const d = dir(() => `operator: op.jwt\n${resolver}`);
-      expect(await start(NATS_BUN, d)).toStartWith(message);
-    });
-  }
-});
