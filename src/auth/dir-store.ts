@@ -81,6 +81,8 @@ export class DirStore {
       this.index.delete(oldest);
     }
     try {
+      // Made again if it went away meanwhile, as nats-server does.
+      mkdirSync(this.dir, { recursive: true, mode: DIR_PERMS });
       writeFileSync(path, jwt, { mode: FILE_PERMS });
     } catch (e) {
       return osError("open", path, e as NodeJS.ErrnoException);

@@ -118,13 +118,15 @@ async function runServer(cmd: CommandLine): Promise<number> {
   } catch (e) {
     return configFailure(e);
   }
+  // Before the listener: a signal sent as soon as the port answers (or the
+  // "Listening" line shows) must find its handler, not the default action.
+  installSignalHandlers(server, { reload: () => reload(server, cmd) });
   try {
     server.start();
   } catch (e) {
     logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(e as Error).message}"`);
     return 1;
   }
-  installSignalHandlers(server, { reload: () => reload(server, cmd) });
   await server.closed;
   logger.close();
   return 0;
