@@ -11,6 +11,7 @@ import { jwtWorld, signerOf, signNonce, type JwtUser } from "./jwt-mint.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startServer, type RunningServer } from "../test/helpers/servers.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string): string => {
@@ -84,23 +85,11 @@ if (MODES.some((m) => m.name.includes("new user"))) {
   console.error(`minted ${manyUsers.length} user JWTs in ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
-async function start(bin: string, conf: string): Promise<{ port: number; stop: () => Promise<void> }> {
+/** `bin` on a config of its own (the test helper's start-up wait). */
+async function start(bin: string, conf: string): Promise<RunningServer> {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.conf`);
   writeFileSync(file, conf + "\n");
-  const proc = Bun.spawn([bin, "-c", file, "-a", "127.0.0.1", "-p", "-1"], { stdout: "pipe", stderr: "pipe" });
-  let text = "";
-  const dec = new TextDecoder();
-  void (async () => {
-    for await (const c of proc.stderr as ReadableStream<Uint8Array>) text += dec.decode(c);
-  })();
-  const end = Date.now() + 10000;
-  while (Date.now() < end) {
-    const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
-    if (m) return { port: Number(m[1]), stop: async () => void (proc.kill("SIGKILL"), await proc.exited) };
-    await Bun.sleep(10);
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`${bin} did not start: ${text}`);
+  return startServer(["-c", file], { bin });
 }
 
 /** One full connection: INFO, CONNECT, PING -> PONG, close. Rejects on -ERR. */

@@ -30,6 +30,7 @@ import { decodeClaims } from "../src/jwt/decode.ts";
 import { updateJwtAccount } from "../src/accounts/jwt-update.ts";
 import { recheckClient } from "../src/server/reload-auth.ts";
 import { jwtWorld, signNonce, UNLIMITED, type JwtUser } from "./jwt-mint.ts";
+import { startServer, type RunningServer } from "../test/helpers/servers.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string): string => {
@@ -81,21 +82,9 @@ const UPDATES: Array<{ name: string; nats: () => Record<string, unknown>; closes
 
 // ---------------------------------------------------------------- sockets
 
-async function start(bin: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const proc = Bun.spawn([bin, "-c", world.confPath, "-a", "127.0.0.1", "-p", "-1"], { stdout: "pipe", stderr: "pipe" });
-  let text = "";
-  const dec = new TextDecoder();
-  void (async () => {
-    for await (const c of proc.stderr as ReadableStream<Uint8Array>) text += dec.decode(c);
-  })();
-  const end = Date.now() + 10000;
-  while (Date.now() < end) {
-    const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
-    if (m) return { port: Number(m[1]), stop: async () => void (proc.kill("SIGKILL"), await proc.exited) };
-    await Bun.sleep(10);
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`${bin} did not start: ${text}`);
+/** `bin` on the operator config (the test helper's start-up wait). */
+async function start(bin: string): Promise<RunningServer> {
+  return startServer(["-c", world.confPath], { bin });
 }
 
 interface Conn {

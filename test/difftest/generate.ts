@@ -2,17 +2,7 @@
 // a difference is replayed with its seed alone.
 
 import { hasStreamImport, subjectSubset, valid, type Account, type Export, type Import, type Perms, type Scenario, type Step, type User } from "./scenario.ts";
-
-/** mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../sublist/suite.ts";
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -233,7 +223,7 @@ function makeSteps(r: Rand, s: Scenario): Step[] {
 }
 
 export function generate(seed: number): Scenario {
-  const r = rng(seed);
+  const r = prng(seed);
   const plain = chance(r, 0.15);
   const accounts = plain ? [] : makeAccounts(r);
   const users: User[] = [];

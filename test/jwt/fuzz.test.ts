@@ -11,16 +11,8 @@ import { createAccount, createUser, encodeUser, type KeyPair } from "@nats-io/jw
 import { RawClient, stripInfo } from "../helpers/raw.ts";
 import { haveReference, NATS_SERVER, startServer, type RunningServer } from "../helpers/servers.ts";
 import { mintWorld, signNonce, type TestUser, type World } from "./fixture.ts";
+import { prng } from "../sublist/suite.ts";
 
-/** Small seeded PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 120);
@@ -262,7 +254,7 @@ describe("random mutations of a good CONNECT", () => {
   test(
     "each bad CONNECT closes only its connection; a sample matches 2.9.10",
     async () => {
-      const r = rng(SEED);
+      const r = prng(SEED);
       for (let i = 0; i < ROUNDS; i++) {
         const { base, jwt, sig } = round(r);
         const attempt = async (port: number): Promise<RawClient> => {

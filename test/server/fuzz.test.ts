@@ -6,16 +6,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RawClient } from "../helpers/raw.ts";
 import { startServer, type RunningServer } from "../helpers/servers.ts";
 import { writeConf } from "../helpers/conf.ts";
+import { prng } from "../sublist/suite.ts";
 
-/** Small seeded PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 150);
@@ -116,7 +108,7 @@ function input(r: () => number): Uint8Array {
  * that the server keeps serving and never delivers a half-sent frame.
  */
 async function fuzz(port: number, hello: string, prefixes: readonly string[]): Promise<void> {
-  const r = rng(SEED);
+  const r = prng(SEED);
   // The watcher sees everything published in the account.
   const watcher = await RawClient.connect(port);
   await watcher.transact(`${hello}SUB > 1\r\n`);
