@@ -13,6 +13,7 @@ import type { AccountDef, AuthConfig, ExportDef, ImportDef, Permissions, Respons
 import { fetchAccount, type JwtSource } from "../auth/jwt-fetch.ts";
 import { permissionsFromJwt } from "../auth/jwt-permissions.ts";
 import { DEFAULT_RESPONSE_THRESHOLD_MS, newAccountDef } from "../auth/config-accounts.ts";
+import { serviceCycle, streamCycle, type AccountDefs } from "../auth/config-imports.ts";
 import { decodeClaims, JwtError } from "../jwt/decode.ts";
 import type { AccountClaims, Export, Import, UserScope } from "../jwt/types.ts";
 import { nowSeconds, validateActivation } from "../jwt/validate.ts";
@@ -116,7 +117,7 @@ export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account
   if (previous?.expiry) clearTimeout(previous.expiry);
   // Visible before its imports are resolved, so an import cycle finds it (and its exports).
   account.jwt = state;
-  state.def.imports = importDefs(host, trust, account, source);
+  setImportDefs(host, trust, account, source);
   if (claims.exp > 0) {
     state.expiry = setTimeout(expireJwtAccount, Math.max(claims.exp - nowSeconds(), 0) * 1000, account);
     state.expiry.unref();
@@ -124,14 +125,19 @@ export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account
   return state;
 }
 
-/** The account's imports that can be added now, in the order of its JWT. */
-export function importDefs(host: JwtAccountHost, trust: Trust, account: Account, source: JwtSource): ImportDef[] {
-  const defs: ImportDef[] = [];
-  for (const imp of account.jwt!.claims.nats.imports) {
+/**
+ * Sets the account's imports to those that can be added now, in the order of
+ * its JWT. They are added one by one, as nats-server adds them: an exporter
+ * loaded for a later import checks its own imports for cycles against the
+ * ones added so far.
+ */
+export function setImportDefs(host: JwtAccountHost, trust: Trust, account: Account, source: JwtSource): void {
+  const state = account.jwt!;
+  state.def.imports = [];
+  for (const imp of state.claims.nats.imports) {
     const def = importDef(host, trust, account, imp, source);
-    if (def !== null) defs.push(def);
+    if (def !== null) state.def.imports.push(def);
   }
-  return defs;
 }
 
 /** Its own key (unless its operator's signing key is strict) and its signing keys. */
@@ -195,7 +201,9 @@ function importDef(host: JwtAccountHost, trust: Trust, importer: Account, imp: I
       to = prefix === "" ? from : prefix.endsWith(".") ? prefix + from : `${prefix}.${from}`;
     }
     const until = isValidSubject(from) ? approves(exp, importer, "stream", from, imp) : false;
-    if (until === false) return null;
+    if (until === false) return refused(host, importer, "stream", "stream import not authorized");
+    const cycle = streamCycle(exp.def, to, new Set([importer.name]), jwtDefs(host));
+    if (cycle !== null) return refused(host, importer, "stream", cycle);
     const def: ImportDef = { kind: "stream", account: exporter.name, subject: from, to, share: false };
     if (imp.local_subject === "" && imp.to !== "") def.prefix = imp.to;
     return expiring(host, importer, def, until);
@@ -206,9 +214,24 @@ function importDef(host: JwtAccountHost, trust: Trust, importer: Account, imp: I
     const remote = imp.local_subject !== "" ? imp.subject : imp.to || imp.subject;
     if (!isValidSubject(local) || !isValidSubject(remote)) return null;
     const until = approves(exp, importer, "service", remote, imp);
-    if (until === false) return null;
+    if (until === false) return refused(host, importer, "service", "service import not authorized");
+    const cycle = serviceCycle(exp.def, local, new Set([importer.name]), jwtDefs(host));
+    if (cycle !== null) return refused(host, importer, "service", cycle);
     return expiring(host, importer, { kind: "service", account: exporter.name, subject: remote, to: local, share: imp.share }, until);
   }
+  return null;
+}
+
+/** The exports and imports of the loaded accounts, for the cycle checks. */
+function jwtDefs(host: JwtAccountHost): AccountDefs {
+  return { get: (name: string): AccountDef | undefined => host.accounts.get(name)?.jwt?.def };
+}
+
+/** An import nats-server's Add*ImportWithClaim refuses: logged (at debug, as it does) and left out. */
+function refused(host: JwtAccountHost, importer: Account, kind: "stream" | "service", problem: string): null {
+  const tag = importer.jwt!.claims.name;
+  const label = tag === "" ? importer.name : `${importer.name}/${tag}`;
+  host.logger.debug(`Error adding ${kind} import to account [${label}]: ${problem}`);
   return null;
 }
 

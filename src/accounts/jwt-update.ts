@@ -9,7 +9,7 @@
 
 import { verifyAccountJwt, type Fetched, type JwtSource } from "../auth/jwt-fetch.ts";
 import type { Account } from "./account.ts";
-import { applyClaims, importDefs, rewire, type JwtAccountHost } from "./jwt-account.ts";
+import { applyClaims, rewire, setImportDefs, type JwtAccountHost } from "./jwt-account.ts";
 import { recheckAccountClients } from "./jwt-recheck.ts";
 import { jwtSource } from "./jwt-source.ts";
 
@@ -41,6 +41,13 @@ function check(host: JwtAccountHost, account: Account, jwt: string): Extract<Fet
   return v.ok ? v : v.error;
 }
 
+/** Did some of the importer's JWT imports from `exporter` fail to be added (a cycle, no authorization...)? */
+function refusedFrom(importer: Account, exporter: string): boolean {
+  const s = importer.jwt!;
+  const claimed = s.claims.nats.imports.filter((i) => i.account === exporter).length;
+  return s.def.imports.filter((d) => d.account === exporter).length < claimed;
+}
+
 function apply(host: JwtAccountHost, account: Account, fetched: Extract<Fetched, { ok: true }>, source: JwtSource): null {
   const trust = host.auth.trust!;
   const before = account.jwt;
@@ -49,7 +56,13 @@ function apply(host: JwtAccountHost, account: Account, fetched: Extract<Fetched,
   for (const importer of host.accounts.values()) {
     const s = importer.jwt;
     if (importer === account || !s || !s.claims.nats.imports.some((i) => i.account === account.name)) continue;
-    s.def.imports = importDefs(host, trust, importer, source);
+    const refusedBefore = refusedFrom(importer, account.name);
+    setImportDefs(host, trust, importer, source);
+    // nats-server retries an importer whose imports from this account failed, and says so when one fails again.
+    if (refusedBefore && refusedFrom(importer, account.name)) {
+      const tag = s.claims.name;
+      host.logger.error(`Account ${tag === "" ? importer.name : `${importer.name}/${tag}`} has issues importing account ${account.name}`);
+    }
   }
   rewire(host);
   if (before !== null) recheckAccountClients(account, before.signers);

@@ -237,8 +237,16 @@ function addServiceImport(im: PendingImport, exporter: AccountDef, known: Map<st
   return null;
 }
 
-/** checkStreamImportsForCycles, run on the exporter with the importer visited. */
-function streamCycle(acc: AccountDef, to: string, visited: Set<string>, known: Map<string, AccountDef>): string | null {
+/** Finds an account's exports and imports by name: the config's accounts, or those loaded from JWTs. */
+export interface AccountDefs {
+  get(name: string): AccountDef | undefined;
+}
+
+/**
+ * checkStreamImportsForCycles, run on the exporter with the importer visited
+ * (also for imports of account JWTs, jwt-account.ts). The problem, or null.
+ */
+export function streamCycle(acc: AccountDef, to: string, visited: Set<string>, known: AccountDefs): string | null {
   if (visited.size >= MAX_CYCLE_SEARCH_DEPTH) return ERR_CYCLE_DEPTH;
   const hasExport = acc.exports.some((e) => e.kind === "stream" && subjectIsSubsetMatch(to, e.subject));
   if (!hasExport) return null;
@@ -255,13 +263,8 @@ function streamCycle(acc: AccountDef, to: string, visited: Set<string>, known: M
   return null;
 }
 
-/** checkServiceImportsForCycles: `from` is a local subject of the importer. */
-function serviceCycle(
-  acc: AccountDef,
-  from: string,
-  visited: Set<string>,
-  known: Map<string, AccountDef>,
-): string | null {
+/** checkServiceImportsForCycles: `from` is a local subject of the importer (config and JWT imports alike). */
+export function serviceCycle(acc: AccountDef, from: string, visited: Set<string>, known: AccountDefs): string | null {
   if (visited.size >= MAX_CYCLE_SEARCH_DEPTH) return ERR_CYCLE_DEPTH;
   for (const si of acc.imports) {
     // nats-server's service import: from = local subject (si.to here), to = exported (si.subject).

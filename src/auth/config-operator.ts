@@ -108,6 +108,7 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
   if (allowDelete !== undefined && typeof allowDelete !== "boolean") return f.mismatch("bool");
   if (limit !== undefined && typeof limit !== "number") return f.mismatch("int64");
   let timeoutMs = 0;
+  let ttlMs = 0;
   try {
     for (const k of ["ttl", "interval", "timeout"]) {
       const d = get(k);
@@ -118,6 +119,7 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
         if (ms <= 0) return f.error(`Fetch timeout ${formatGoDuration(ms)} is too smal`);
         timeoutMs = ms;
       }
+      if (k === "ttl") ttlMs = ms;
     }
   } catch (e) {
     return f.error((e as Error).message);
@@ -126,7 +128,7 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
   // An existing path must be a directory its owner may enter (nats-server checks the mode's owner x bit).
   const st = statSync(dir, { throwIfNoEntry: false });
   if (st !== undefined && (!st.isDirectory() || (st.mode & 0o100) === 0)) return f.error("dir needs to point to an accessible directory");
-  const common = { dir, allowDelete: allowDelete === true, limit: limit ?? 0, timeoutMs };
+  const common = { dir, allowDelete: allowDelete === true, limit: limit ?? 0, timeoutMs, ttlMs };
   const kind = (type ?? "").toUpperCase();
   if (kind === "CACHE") {
     if (get("interval") !== undefined) f.error("CACHE does not accept sync");

@@ -30,7 +30,7 @@ export class DirResolver implements AccountResolver {
     this.type = o.type;
     const cache = o.type === "cache";
     const limit = o.limit > 0 ? o.limit : cache ? CACHE_LIMIT : Infinity;
-    this.store = new DirStore(o.dir, limit, cache, cache);
+    this.store = new DirStore(o.dir, limit, cache, cache, o.ttlMs);
     this.allowDelete = cache || o.allowDelete;
     this.timeoutMs = o.timeoutMs > 0 ? o.timeoutMs : FETCH_TIMEOUT_MS;
   }

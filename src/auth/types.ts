@@ -125,13 +125,15 @@ export type ResolverOption =
   | { type: "url"; url: string }
   | DirResolverOption;
 
-/** `resolver { type: full|cache, dir, allow_delete, limit, timeout }` (0 = nats-server's default). */
+/** `resolver { type: full|cache, dir, allow_delete, limit, ttl, timeout }` (0 = nats-server's default). */
 export interface DirResolverOption {
   type: "full" | "cache";
   dir: string;
   allowDelete: boolean;
   limit: number;
   timeoutMs: number;
+  /** A cache's `ttl`: how long a JWT stays after it was last written or read (0: until its own `exp`). */
+  ttlMs: number;
 }
 
 /** The operator-mode keys of the config file as read (config-operator.ts), checked further at start. */

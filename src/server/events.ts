@@ -9,7 +9,9 @@
 //   connection there), and every 30 s while it has clients;
 // - `$SYS.REQ.ACCOUNT.<acc>.CONNS` sent when an account is registered, and
 //   answered with the count when the account has clients here.
-// Built only at connect, disconnect and on timers: the message path pays nothing.
+// Built only at connect, disconnect and on timers: the message path pays nothing;
+// connection counts nobody listens to (every accept, in a `$SYS` no user can
+// join) are not built at all.
 
 import type { Account } from "../accounts/account.ts";
 import { jwtUserFacts } from "../accounts/jwt-recheck.ts";
@@ -122,10 +124,10 @@ const heartbeats = new WeakMap<Account, ReturnType<typeof setTimeout>>();
  */
 export function accountConnsUpdate(sys: SystemClient, a: Account, reply?: string): void {
   const conns = a.clients.size;
-  const ev = typedEvent("account_connections");
+  let ev: TypedEvent | undefined;
   const stat = (): string =>
     JSON.stringify({
-      ...ev,
+      ...(ev ??= typedEvent("account_connections")),
       server: sys.serverInfo(),
       acc: a.name,
       conns,
@@ -139,7 +141,10 @@ export function accountConnsUpdate(sys: SystemClient, a: Account, reply?: string
   heartbeats.delete(a);
   if (conns > 0) heartbeats.set(a, setTimeout(accountConnsUpdate, HEARTBEAT_MS, sys, a).unref());
   const subjects = reply !== undefined ? [reply] : [`$SYS.SERVER.ACCOUNT.${a.name}.CONNS`, `$SYS.ACCOUNT.${a.name}.SERVER.CONNS`];
-  for (const subject of subjects) sys.publish(subject, "", stat());
+  for (const subject of subjects) {
+    if (sys.listened(subject)) sys.publish(subject, "", stat());
+    else sys.skip();
+  }
 }
 
 /** When an account is registered: asks (other servers) for its connections, as 2.9.10's enableAccountTracking. */
@@ -171,4 +176,12 @@ function requestedAccount(payload: Uint8Array, name: string): unknown {
   } catch {
     return null;
   }
+}
+
+/**
+ * `$SYS.SERVER.<id>.SHUTDOWN` at shutdown (after lame duck too, 2.9.10 sends
+ * none on entering it): the body is the `server` object alone.
+ */
+export function shutdownEvent(sys: SystemClient, serverId: string): void {
+  sys.publish(`$SYS.SERVER.${serverId}.SHUTDOWN`, "", JSON.stringify(sys.serverInfo()));
 }

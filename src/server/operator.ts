@@ -7,6 +7,7 @@
 // - the system account gets the server's internal client, which serves
 //   account claim updates (claim-updates.ts), or the directory resolvers'
 //   services (dir-claims.ts).
+// Outside operator mode only the internal client is started here.
 
 import type { Account } from "../accounts/account.ts";
 import type { JwtAccountHost } from "../accounts/jwt-account.ts";
@@ -42,8 +43,18 @@ export async function prepareOperator(s: OperatorHost): Promise<void> {
   if (sys !== null && (await resolver.fetch(sys)).ok) await s.jwtAccount(sys);
 }
 
-/** At start: the system account's internal client, or null outside operator mode (or without a system account). */
+/**
+ * At start: the system account's internal client, or null without a system
+ * account. Outside operator mode 2.9.10 always has one (the configured
+ * `system_account`, else a `$SYS` it creates) unless `no_system_account`
+ * is set; in operator mode the default `$SYS` is refused (not signed by a
+ * trusted operator), so only an operator's system account counts.
+ */
 export function startSystemAccount(s: OperatorHost): SystemClient | null {
+  if (s.auth.trust === undefined) {
+    const configured = s.auth.systemAccount;
+    return configured === undefined ? null : new SystemClient(s, s.accountFor(configured));
+  }
   const name = systemAccountKey(s);
   if (name === null) return null;
   const resolver = s.auth.trust!.resolver;

@@ -30,7 +30,7 @@ import { prepareOperator, startSystemAccount } from "./operator.ts";
 import { reloadOperatorMode } from "./reload-operator.ts";
 import type { SystemClient } from "./system.ts";
 import { startSystemServices } from "./system-services.ts";
-import { accountConnsUpdate, authErrorEvent, connectEvent, disconnectEvent, trackAccount } from "./events.ts";
+import { accountConnsUpdate, authErrorEvent, connectEvent, disconnectEvent, shutdownEvent, trackAccount } from "./events.ts";
 import { addTraffic, newTraffic, type Traffic } from "./stats.ts";
 import { logTrust } from "./trust-log.ts";
 
@@ -47,7 +47,7 @@ export class Server implements ClientHost {
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
   readonly clients = new Map<number, Client>();
-  /** Operator mode with a system account: the server's internal client in it. */
+  /** The server's internal client in the system account; null without one (`no_system_account`, operator mode without one) and after shutdown. */
   system: SystemClient | null = null;
 
   /** Stats the monitoring endpoints will read. */
@@ -330,11 +330,18 @@ export class Server implements ClientHost {
   shutdown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    // As 2.9.10's shutdownEventing: the last event, then no more (no DISCONNECTs for the clients closed below).
+    if (this.system !== null) {
+      this.stopSystemServices?.();
+      shutdownEvent(this.system, this.id);
+      this.system = null;
+      // Written now: stopping the listener below drops the sockets with what they still hold.
+      for (const c of this.clients.values()) c.flush();
+    }
     this.logger.notice("Initiating Shutdown...");
     this.listener?.stop(true);
     this.listener = null;
     this.idle.stop();
-    this.stopSystemServices?.();
     for (const c of [...this.clients.values()]) c.close(ClosedReason.ServerShutdown);
     if (this.options.portsFileDir) removePortsFile(this.options.portsFileDir);
     this.logger.notice("Server Exiting..");

@@ -96,6 +96,22 @@ export class SystemClient {
     routeMsg(null, this.account, pa, subject, null);
   }
 
+  /**
+   * Whether a message on `subject` would reach a subscriber. Connection
+   * counts go out on every accept, usually to a `$SYS` no user can join: their
+   * bodies are then not built, but skip() keeps the sequence numbers
+   * 2.9.10 gives later messages.
+   */
+  listened(subject: string): boolean {
+    const r = this.account.sublist.match(subject);
+    return r.psubs.length > 0 || r.qsubs.length > 0;
+  }
+
+  /** Counts a message nobody receives, as 2.9.10 stamps every message it sends. */
+  skip(): void {
+    ++this.seq;
+  }
+
   /** The `server` object of a reply or event, with the next sequence number. */
   serverInfo(): ServerInfo {
     const o = this.host.options;

@@ -3,6 +3,7 @@
 
 import { denyCovers, formatStep, hasStreamImport, formatUsers, renderConf, type Scenario, type Step, type User } from "./scenario.ts";
 import { deliveryKey, runScenario, type Delivery, type RunResult, type StepOutcome } from "./run.ts";
+import { subjectsCollide } from "../../src/sublist/subject.ts";
 
 export interface Bins {
   ref: string;
@@ -95,18 +96,38 @@ function minus(a: string[], b: string[]): string[] {
  * 2.9.10 leaks denied subjects through overlapping wildcard subscriptions;
  * ours filters them, as later servers do. Later servers also filter a queue
  * member's delivery by the subject as published (through a stream import it
- * arrives under another name; a service import's is checked under its own), with the filter switched on by any queue
- * subscription that overlaps a deny entry, where 2.9.10 needs a wildcard.
+ * arrives under another name; a service import's is checked under its own),
+ * once the client's filter is on: any of its wildcard or queue subscriptions
+ * overlaps a deny entry (2.9.10 needs a wildcard that contains one).
  */
-function dropLeaks(o: StepOutcome, users: Map<string, User>, step: Step | undefined): StepOutcome {
+function dropLeaks(o: StepOutcome, users: Map<string, User>, steps: readonly Step[], at: number): StepOutcome {
+  const step = steps[at];
   const published = step?.op === "pub" ? step.subject : null;
   const leak = (d: Delivery): boolean => {
     const u = users.get(d.client);
+    if (denyCovers(u, d.subject, d.queue)) return true;
+    if (d.queue === null || published === null || !denyCovers(u, published, d.queue)) return false;
     // A service import's delivery (it carries the request info) is checked under its own subject.
-    const viaService = d.hdr?.includes("Nats-Request-Info") ?? false;
-    return denyCovers(u, d.subject, d.queue) || (d.queue !== null && published !== null && !viaService && denyCovers(u, published, d.queue));
+    if (d.hdr?.includes("Nats-Request-Info") ?? false) return false;
+    return filterOn(u, steps, at);
   };
   return { ...o, deliveries: o.deliveries.filter((d) => !leak(d)) };
+}
+
+/** Has one of the user's subscriptions before step `at` switched its delivery filter on? */
+function filterOn(u: User | undefined, steps: readonly Step[], at: number): boolean {
+  const deny = u?.perms?.subDeny ?? [];
+  for (let i = 0; i < at; i++) {
+    const st = steps[i]!;
+    if (st.op !== "sub" || st.client !== u?.name) continue;
+    if (st.queue === null && !/(^|\.)[*>](\.|$)/.test(st.subject)) continue;
+    for (const entry of deny) {
+      const [pat, q] = entry.split(" ");
+      if (q !== undefined && q !== st.queue) continue;
+      if (subjectsCollide(pat!, st.subject)) return true;
+    }
+  }
+  return false;
 }
 
 function tagOf(side: "missing" | "extra", key: string, item: string): string {
@@ -146,7 +167,7 @@ export function compareRuns(s: Scenario, ref: RunResult, ours: RunResult): Verdi
   });
   const refAll = [ref.setup, ...ref.steps];
   all.forEach((o, i) => {
-    const refStep = dropLeaks(refAll[i]!, users, s.steps[i - 1]);
+    const refStep = dropLeaks(refAll[i]!, users, s.steps, i - 1);
     // A request whose only taker was a leak in 2.9.10 reached nobody on ours: a 503 is right then.
     const leaked = refStep.deliveries.length < refAll[i]!.deliveries.length;
     const a = bucket(refStep, g);

@@ -179,6 +179,30 @@ describe("directory resolvers (same as nats-server 2.9.10)", () => {
     expect(out).toContain('"message":"jwt updated cache"');
   });
 
+  test("cache with a ttl: JWTs not read for a ttl are removed; a loaded account stays, an unloaded one is no longer found", async () => {
+    const out = await same('type: cache, ttl: "1s", timeout: "300ms"', async (port, server) => {
+      await server.waitLog("Managing some jwt in exclusive directory");
+      const a = await login(port, world.users.a!);
+      await a.transact("");
+      const sys = await sysUser(port);
+      await request(sys, "$SYS.REQ.CLAIMS.LIST", "");
+      // Expiry is checked every half ttl: by now every file has gone.
+      await Bun.sleep(2200);
+      await request(sys, "$SYS.REQ.CLAIMS.LIST", "");
+      // A is still loaded: its users get in. B was never loaded: nothing to fetch it from.
+      const a2 = await login(port, world.users.a2!);
+      await a2.transact("");
+      const b = await login(port, world.users.b!);
+      await b.transact("");
+      await b.waitClosed().catch(() => undefined);
+      return transcripts(sys, a, a2, b);
+    });
+    expect(out).toContain(`"data":["${[world.keys.sys, world.keys.a, world.keys.b].sort().join('","')}"]`);
+    expect(out).toContain('"data":[]');
+    expect(out).toContain("-ERR 'Authorization Violation'");
+    expect(out.endsWith("== files\n")).toBe(true);
+  }, 20_000);
+
   test("full at its limit: a new account is refused, a stored one still updated", async () => {
     const v2 = await mintA(["v2"]);
     const out = await same('type: full, limit: 3, timeout: "300ms"', async (port) => {

@@ -1,13 +1,12 @@
 // The system account's events and STATSZ, against nats-server 2.9.10
 // (MEMORY resolver): a system account user subscribes to `$SYS.>` while
 // other users connect and disconnect, and sends STATSZ and CONNS requests.
-// Messages are compared as subjects and JSON with what differs from run to
-// run (ids, times, RTT, memory, CPU, subscription and message counts)
-// replaced by their type, so key sets, order and stable values must match.
+// Messages are compared as subjects and scrubbed JSON (sys-messages.ts).
 
 import { beforeAll, describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/raw.ts";
 import { haveReference, NATS_SERVER, startServer } from "../helpers/servers.ts";
+import { messages, type Msg } from "../helpers/sys-messages.ts";
 import { mintUser, type World, mintWorld } from "./fixture.ts";
 import { login, same, startPair } from "./session.ts";
 
@@ -17,47 +16,6 @@ beforeAll(async () => {
 });
 
 const pair = () => startPair(["-c", world.conf()]);
-
-/** Keys whose values differ between runs and servers: kept, with their value's JSON type. */
-const VOLATILE = new Set(["id", "timestamp", "time", "start", "stop", "rtt", "seq", "mem", "cpu", "subscriptions"]);
-/** The server's own message counts (STATSZ) include its events, which arrive at different moments. */
-const VOLATILE_IN_STATSZ = new Set(["sent", "received"]);
-
-function scrub(v: unknown, key = "", parent = ""): unknown {
-  const serverName = key === "name" && parent === "server";
-  if (VOLATILE.has(key) || serverName || (parent === "statsz" && VOLATILE_IN_STATSZ.has(key))) return `<${typeof v}>`;
-  if (Array.isArray(v)) return v.map((x) => scrub(x, "", key));
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x, k, key)]));
-  return v;
-}
-
-interface Msg {
-  subject: string;
-  reply: string;
-  body: unknown;
-}
-
-/** The MSGs a raw client received, bodies parsed (JSON) and scrubbed; server ids in subjects replaced. */
-function messages(c: RawClient): Msg[] {
-  const out: Msg[] = [];
-  const re = /MSG (\S+) \S+ (?:(\S*) )?(\d+)\r\n/g;
-  const t = c.text;
-  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
-    const start = m.index + m[0].length;
-    const raw = t.slice(start, start + Number(m[3]));
-    let body: unknown = raw;
-    try {
-      body = scrub(JSON.parse(raw));
-      // nats-bun keeps no per-account message counters (see README).
-      if ((body as { type?: string }).type === "io.nats.server.advisory.v1.account_connections") body = { ...(body as object), sent: "<object>", received: "<object>" };
-    } catch {
-      // Not JSON: compared as it is.
-    }
-    const server = (s: string): string => s.replace(/N[A-Z0-9]{55}/g, "<server>");
-    out.push({ subject: server(m[1]!), reply: server(m[2] ?? ""), body });
-  }
-  return out;
-}
 
 const isPeriodicStatsz = (m: Msg): boolean => m.subject === "$SYS.SERVER.<server>.STATSZ";
 
@@ -193,6 +151,27 @@ describe("system account events (same as nats-server 2.9.10)", () => {
       for (let i = 1; i < g.length; i++) expect(g[i]! / g[i - 1]!).toBeGreaterThan(1.6);
     }
   }, 20000);
+
+  test("shutdown: $SYS.SERVER.<id>.SHUTDOWN with the server object, no DISCONNECT for the clients it closes", async () => {
+    const out = await same(pair, async (port, server) => {
+      const sys = await monitor(port);
+      const a = await login(port, world.users.a!);
+      await a.transact("");
+      await sys.waitFor(/\.CONNECT /);
+      const before = messages(sys).length;
+      server.proc.kill("SIGTERM");
+      await sys.waitClosed();
+      const got = messages(sys)
+        .slice(before)
+        .filter((m) => !isPeriodicStatsz(m))
+        // The body's server name is its id when it has no name.
+        .map((m) => ({ ...m, body: { ...(m.body as object), name: "<string>" } }));
+      a.close();
+      return JSON.stringify(got, null, 1);
+    });
+    expect(out).toContain('"subject": "$SYS.SERVER.<server>.SHUTDOWN"');
+    expect(out).not.toContain("DISCONNECT");
+  });
 
   test("CONNS requests: answered for an account with clients here, not for one without or a body naming another", async () => {
     const out = await same(pair, async (port) => {

@@ -1,0 +1,49 @@
+// The system account's messages as a system user's raw client received
+// them, for comparing nats-bun with nats-server 2.9.10: subjects and JSON
+// bodies with what differs from run to run (ids, times, RTT, memory, CPU,
+// subscription and message counts) replaced by their type, so key sets,
+// order and stable values must match.
+
+import type { RawClient } from "./raw.ts";
+
+/** Keys whose values differ between runs and servers: kept, with their value's JSON type. */
+const VOLATILE = new Set(["id", "timestamp", "time", "start", "stop", "rtt", "seq", "mem", "cpu", "subscriptions"]);
+/** The server's own message counts (STATSZ) include its events, which arrive at different moments. */
+const VOLATILE_IN_STATSZ = new Set(["sent", "received"]);
+
+function scrub(v: unknown, key = "", parent = ""): unknown {
+  const serverName = key === "name" && parent === "server";
+  if (VOLATILE.has(key) || serverName || (parent === "statsz" && VOLATILE_IN_STATSZ.has(key))) return `<${typeof v}>`;
+  if (Array.isArray(v)) return v.map((x) => scrub(x, "", key));
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x, k, key)]));
+  return v;
+}
+
+export interface Msg {
+  subject: string;
+  reply: string;
+  body: unknown;
+}
+
+/** The MSGs a raw client received, bodies parsed (JSON) and scrubbed; server ids in subjects replaced. */
+export function messages(c: RawClient): Msg[] {
+  const out: Msg[] = [];
+  const re = /MSG (\S+) \S+ (?:(\S*) )?(\d+)\r\n/g;
+  const t = c.text;
+  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+    const start = m.index + m[0].length;
+    const raw = t.slice(start, start + Number(m[3]));
+    let body: unknown = raw;
+    try {
+      body = scrub(JSON.parse(raw));
+      // nats-bun keeps no per-account message counters (see README).
+      if ((body as { type?: string }).type === "io.nats.server.advisory.v1.account_connections") body = { ...(body as object), sent: "<object>", received: "<object>" };
+    } catch {
+      // Not JSON: compared as it is.
+    }
+    const server = (s: string): string => s.replace(/N[A-Z0-9]{55}/g, "<server>");
+    out.push({ subject: server(m[1]!), reply: server(m[2] ?? ""), body });
+  }
+  return out;
+}
+
