@@ -203,7 +203,8 @@ function makeSteps(r: Rand, s: Scenario): Step[] {
       steps.push({ op: "sub", client: c, subject, queue, sid });
     } else if (roll < 0.36 && mine.length > 0) {
       const sid = pick(r, mine);
-      const max = !hasStreamImport(s, u.account) && !queueSids.has(sid) && chance(r, 0.5) ? int(r, 1, 2) : null;
+      const maxAllowed = !hasStreamImport(s, u.account) && !queueSids.has(sid) && (u.perms?.subDeny.length ?? 0) === 0;
+      const max = maxAllowed && chance(r, 0.5) ? int(r, 1, 2) : null;
       steps.push({ op: "unsub", client: c, sid, max });
     } else if (roll < 0.45 && !queueClients.has(c)) {
       steps.push({ op: "reply", client: c, payload: `r${i}` });
