@@ -5,6 +5,7 @@
 // order and stable values must match.
 
 import type { RawClient } from "./raw.ts";
+import type { RunningServer } from "./servers.ts";
 
 /** Keys whose values differ between runs and servers: kept, with their value's JSON type. */
 const VOLATILE = new Set(["id", "timestamp", "time", "start", "stop", "rtt", "seq", "mem", "cpu", "subscriptions"]);
@@ -47,3 +48,20 @@ export function messages(c: RawClient): Msg[] {
   return out;
 }
 
+/** STATSZ the server sends on its own timer (its timing differs run to run). */
+export const isPeriodicStatsz = (m: Msg): boolean => m.subject === "$SYS.SERVER.<server>.STATSZ";
+
+/**
+ * Stops `server` with SIGTERM and returns, as JSON text, what the system user
+ * `sys` got after its first `before` messages, timer STATSZ left out (the
+ * body's server name is its id when it has no name, so it is masked).
+ */
+export async function shutdownMessages(sys: RawClient, server: RunningServer, before: number): Promise<string> {
+  server.proc.kill("SIGTERM");
+  await sys.waitClosed();
+  const got = messages(sys)
+    .slice(before)
+    .filter((m) => !isPeriodicStatsz(m))
+    .map((m) => ({ ...m, body: { ...(m.body as object), name: "<string>" } }));
+  return JSON.stringify(got, null, 1);
+}

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/raw.ts";
 import { haveReference, NATS_SERVER, startServer } from "../helpers/servers.ts";
-import { messages, type Msg } from "../helpers/sys-messages.ts";
+import { isPeriodicStatsz, messages, shutdownMessages, type Msg } from "../helpers/sys-messages.ts";
 import { mintUser, type World, mintWorld } from "./fixture.ts";
 import { login, same, startPair } from "./session.ts";
 
@@ -17,7 +17,6 @@ beforeAll(async () => {
 
 const pair = () => startPair(["-c", world.conf()]);
 
-const isPeriodicStatsz = (m: Msg): boolean => m.subject === "$SYS.SERVER.<server>.STATSZ";
 
 /** A system account user listening on `$SYS.>` (and `r.>` for replies), its own connection's events already past. */
 async function monitor(port: number): Promise<RawClient> {
@@ -159,15 +158,9 @@ describe("system account events (same as nats-server 2.9.10)", () => {
       await a.transact("");
       await sys.waitFor(/\.CONNECT /);
       const before = messages(sys).length;
-      server.proc.kill("SIGTERM");
-      await sys.waitClosed();
-      const got = messages(sys)
-        .slice(before)
-        .filter((m) => !isPeriodicStatsz(m))
-        // The body's server name is its id when it has no name.
-        .map((m) => ({ ...m, body: { ...(m.body as object), name: "<string>" } }));
+      const out = await shutdownMessages(sys, server, before);
       a.close();
-      return JSON.stringify(got, null, 1);
+      return out;
     });
     expect(out).toContain('"subject": "$SYS.SERVER.<server>.SHUTDOWN"');
     expect(out).not.toContain("DISCONNECT");

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeConf } from "../helpers/conf.ts";
 import { RawClient } from "../helpers/raw.ts";
-import { messages, type Msg } from "../helpers/sys-messages.ts";
+import { isPeriodicStatsz, messages, shutdownMessages, type Msg } from "../helpers/sys-messages.ts";
 import { same, startPair } from "../jwt/session.ts";
 
 async function login(port: number, user: string, connect: Record<string, unknown> = {}): Promise<RawClient> {
@@ -29,7 +29,6 @@ async function monitor(port: number): Promise<RawClient> {
   return sys;
 }
 
-const isPeriodicStatsz = (m: Msg): boolean => m.subject === "$SYS.SERVER.<server>.STATSZ";
 
 /** The messages, sorted (two events sent at one close may come in either order), as one comparable string. */
 function sorted(got: Msg[]): string {
@@ -104,15 +103,9 @@ describe("system account outside operator mode (same as nats-server 2.9.10)", ()
         await a.transact("");
         await sys.waitFor(/\.CONNECT /);
         const before = messages(sys).length;
-        server.proc.kill("SIGTERM");
-        await sys.waitClosed();
-        const got = messages(sys)
-          .slice(before)
-          .filter((m) => !isPeriodicStatsz(m))
-          // The body's server name is its id when it has no name.
-          .map((m) => ({ ...m, body: { ...(m.body as object), name: "<string>" } }));
+        const out = await shutdownMessages(sys, server, before);
         a.close();
-        return JSON.stringify(got, null, 1);
+        return out;
       },
     );
     expect(out).toContain('"subject": "$SYS.SERVER.<server>.SHUTDOWN"');
