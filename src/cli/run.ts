@@ -7,7 +7,7 @@ import { loadConfig } from "../config/options.ts";
 import { ConfigError } from "../config/errors.ts";
 import { defaultOptions, type ServerOptions } from "../config/types.ts";
 import { Logger } from "../server/logger.ts";
-import { Server } from "../server/server.ts";
+import { MonitorStartError, Server } from "../server/server.ts";
 import { VERSION } from "../server/version.ts";
 import { installSignalHandlers } from "./signals.ts";
 import { buildAuthConfig } from "../auth/config.ts";
@@ -124,7 +124,8 @@ async function runServer(cmd: CommandLine): Promise<number> {
   try {
     server.start();
   } catch (e) {
-    logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(e as Error).message}"`);
+    if (e instanceof MonitorStartError) logger.fatal(`Can't start monitoring: ${e.message}`);
+    else logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(e as Error).message}"`);
     return 1;
   }
   await server.closed;

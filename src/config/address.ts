@@ -54,3 +54,8 @@ export function parseListen(value: ConfValue): HostPort {
   if (Number.isNaN(port)) throw new Error(`could not parse port ${JSON.stringify(parts.port)}`);
   return { host: parts.host, port };
 }
+
+/** Go's net.JoinHostPort: IPv6 hosts in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -33,10 +33,16 @@ import { startSystemServices } from "./system-services.ts";
 import { accountConnsUpdate, authErrorEvent, connectEvent, disconnectEvent, shutdownEvent, trackAccount } from "./events.ts";
 import { addTraffic, newTraffic, type Traffic } from "./stats.ts";
 import { logTrust } from "./trust-log.ts";
+import { hostPort } from "../config/address.ts";
+import { MonitorListener } from "../monitor/http.ts";
+import type { MonitorHost } from "../monitor/host.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
 
-export class Server implements ClientHost {
+/** The monitoring port could not be started (nats-server: "Can't start monitoring: ..."). */
+export class MonitorStartError extends Error {}
+
+export class Server implements ClientHost, MonitorHost {
   options: ServerOptions;
   auth: AuthConfig;
   /** TLS on the client port, or null. */
@@ -57,6 +63,9 @@ export class Server implements ClientHost {
   readonly startTime = new Date();
   /** Message counters of closed connections (stats.ts adds the live ones). */
   readonly closedTraffic: Traffic = newTraffic();
+  /** Requests per monitoring endpoint (varz's http_req_stats). */
+  readonly httpReqStats = new Map<string, number>();
+  private monitor: MonitorListener | null = null;
   /** Stops the system account's timers (STATSZ). */
   private stopSystemServices: (() => void) | null = null;
 
@@ -123,6 +132,10 @@ export class Server implements ClientHost {
   get port(): number {
     return this.listener?.port ?? this.options.port;
   }
+  /** The monitoring port actually listened on (0 without monitoring). */
+  get monitorPort(): number {
+    return this.monitor?.port ?? 0;
+  }
   /** Resolves once the server has shut down. */
   get closed(): Promise<void> {
     return this.done;
@@ -149,6 +162,7 @@ export class Server implements ClientHost {
     if (o.pidFile) writePidFile(o.pidFile);
     this.system = startSystemAccount(this);
     if (this.system !== null) this.stopSystemServices = startSystemServices(this.system, this);
+    this.startMonitoring();
 
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
@@ -182,6 +196,28 @@ export class Server implements ClientHost {
     log.notice(`Listening for client connections on ${hostPort(o.host, this.port)}`);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, this.portsInfo());
     log.notice("Server is ready");
+  }
+
+  /** As 2.9.10: after the system account, before the client port, so start-up can be watched. */
+  private startMonitoring(): void {
+    const o = this.options;
+    if (o.httpPort === 0 && o.httpsPort === 0) return;
+    try {
+      if (o.httpPort !== 0 && o.httpsPort !== 0) throw new Error(`can't specify both HTTP (${o.httpPort}) and HTTPs (${o.httpsPort}) ports`);
+      const m = new MonitorListener(this);
+      m.start();
+      this.monitor = m;
+    } catch (e) {
+      this.shutdownEarly();
+      throw new MonitorStartError((e as Error).message);
+    }
+  }
+
+  /** Undoes what start() did before failing. */
+  private shutdownEarly(): void {
+    this.stopSystemServices?.();
+    this.stopSystemServices = null;
+    this.system = null;
   }
 
   private accept(s: Socket<SocketData>): void {
@@ -297,7 +333,9 @@ export class Server implements ClientHost {
   /** The listeners' URLs for the ports file (`tls://` where TLS is required, as the reference). */
   portsInfo(): PortsInfo {
     const o = this.options;
-    return { nats: listenerUrls(this.tls !== null && !o.allowNonTLS ? "tls" : "nats", o.host, this.port) };
+    const info: PortsInfo = { nats: listenerUrls(this.tls !== null && !o.allowNonTLS ? "tls" : "nats", o.host, this.port) };
+    if (this.monitor !== null) info.monitoring = listenerUrls(this.monitor.secure ? "https" : "http", o.httpHost ?? o.host, this.monitor.port);
+    return info;
   }
 
   /** A lowered max_connections closes clients at random until within it (reference reload.go). */
@@ -341,6 +379,8 @@ export class Server implements ClientHost {
     this.logger.notice("Initiating Shutdown...");
     this.listener?.stop(true);
     this.listener = null;
+    this.monitor?.stop();
+    this.monitor = null;
     this.idle.stop();
     for (const c of [...this.clients.values()]) c.close(ClosedReason.ServerShutdown);
     if (this.options.portsFileDir) removePortsFile(this.options.portsFileDir);
@@ -352,7 +392,6 @@ export class Server implements ClientHost {
 /** Configured blocks whose subsystems are still to come, so operators are told, not surprised. */
 function unservedFeatures(o: ServerOptions): string[] {
   const out: string[] = [];
-  if (o.httpPort !== 0 || o.httpsPort !== 0) out.push("HTTP monitoring");
   if (o.websocket !== undefined) out.push("websocket");
   if (o.leafnodes !== undefined) out.push("leafnodes");
   if (o.cluster !== undefined) out.push("cluster");
@@ -365,8 +404,4 @@ function unservedFeatures(o: ServerOptions): string[] {
 /** The options the auth configuration is built from. */
 function authInputs(o: ServerOptions): unknown[] {
   return [o.authorization, o.accounts, o.noAuthUser, o.systemAccount, o.username, o.password, o.authorizationToken, o.trust];
-}
-
-export function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

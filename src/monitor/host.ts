@@ -1,0 +1,29 @@
+// What the monitoring endpoints read from the server. The Server class
+// implements it; every field is a plain read, so a request never touches
+// the message path.
+
+import type { Account } from "../accounts/account.ts";
+import type { AuthConfig } from "../auth/types.ts";
+import type { ServerOptions } from "../config/types.ts";
+import type { Logger } from "../server/logger.ts";
+import type { StatsHost } from "../server/stats.ts";
+import type { SystemClient } from "../server/system.ts";
+import type { TLSConfig } from "../server/tls.ts";
+
+export interface MonitorHost extends StatsHost {
+  readonly id: string;
+  readonly name: string;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  readonly auth: AuthConfig;
+  readonly tls: TLSConfig | null;
+  readonly globalAccount: Account;
+  readonly system: SystemClient | null;
+  /** The client port actually listened on. */
+  readonly port: number;
+  readonly staleConnections: number;
+  /** Requests per endpoint path (varz's http_req_stats), counted where 2.9.10 counts them. */
+  readonly httpReqStats: Map<string, number>;
+  /** The monitoring listener's port once started (0 before). */
+  readonly monitorPort: number;
+}
