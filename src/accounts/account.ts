@@ -5,7 +5,7 @@ import { createSublist, type SublistImpl } from "../sublist/index.ts";
 import type { Sublist } from "../sublist/types.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { Client } from "../client/client.ts";
-import type { AccountLimits } from "../auth/types.ts";
+import type { AccountLimits, ExportDef, ImportDef } from "../auth/types.ts";
 import type { SubjectMapper } from "./mappings.ts";
 import type { StreamImport } from "./stream-import.ts";
 import type { JwtAccountState } from "./jwt-account.ts";
@@ -26,6 +26,20 @@ export class Account {
   serviceImports: Subscription[] = [];
   /** Operator mode: what the account JWT says (null for configured accounts). */
   jwt: JwtAccountState | null = null;
+  /** The exports and imports wired now (imports.ts), for /accountz. */
+  wired: { exports: readonly ExportDef[]; imports: ImportDef[] } = { exports: [], imports: [] };
+  /** When it was registered or its claims last applied (2.9.10's update_time). */
+  updated = new Date();
+  /**
+   * 2.9.10's per-account counters (/accstatz, STATZ): messages its clients
+   * published (received) and messages routed in it to subscribers (sent),
+   * bumped on the message path with the client's own; slow consumers closed.
+   */
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  slowConsumers = 0;
 
   constructor(
     readonly name: string,

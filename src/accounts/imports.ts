@@ -22,6 +22,7 @@ export function wireImports(lookup: AccountLookup, defs: Iterable<AccountDef>): 
 
   const byName = new Map<string, AccountDef>();
   for (const d of defs) byName.set(d.name, d);
+  for (const def of byName.values()) lookup.accountFor(def.name).wired = { exports: def.exports, imports: [] };
   // Stream imports first: service import subscriptions get shadows too.
   for (const def of byName.values()) {
     const importer = lookup.accountFor(def.name);
@@ -29,6 +30,7 @@ export function wireImports(lookup: AccountLookup, defs: Iterable<AccountDef>): 
       if (imp.kind !== "stream") continue;
       // Config subjects in the one-char-per-byte form clients' subjects take.
       importer.streamImports.push(new StreamImport(lookup.accountFor(imp.account), wireSubject(imp.subject), wireSubject(imp.to)));
+      importer.wired.imports.push(imp);
     }
   }
   for (const def of byName.values()) {
@@ -43,6 +45,7 @@ export function wireImports(lookup: AccountLookup, defs: Iterable<AccountDef>): 
       const sub = new Subscription(null, local, null, "", fwd);
       importer.sublist.insert(sub);
       importer.serviceImports.push(sub);
+      importer.wired.imports.push(imp);
       addShadows(importer, sub);
     }
   }
@@ -59,6 +62,7 @@ function unwire(account: Account): void {
   }
   account.serviceImports = [];
   account.streamImports = [];
+  account.wired = { exports: [], imports: [] };
   for (const c of account.clients) for (const sub of c.subs.values()) removeShadows(sub);
 }
 

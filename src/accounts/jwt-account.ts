@@ -22,6 +22,7 @@ import { ClosedReason } from "../client/closed.ts";
 import type { Account } from "./account.ts";
 import { wireImports, type AccountLookup } from "./imports.ts";
 import { SubjectMapper } from "./mappings.ts";
+import { systemAccountName, withSystemImports } from "./system-imports.ts";
 import type { ConfMap } from "../config/types.ts";
 
 /** What an account learnt from its JWT. */
@@ -42,6 +43,8 @@ export interface JwtAccountState {
   def: AccountDef;
   /** The JWT expired since it was loaded (its clients were closed). */
   expired: boolean;
+  /** Some import could not be added (2.9.10's incomplete: /accountz's complete is false). */
+  incomplete: boolean;
   /** Fires when the JWT expires. */
   expiry: ReturnType<typeof setTimeout> | null;
 }
@@ -58,7 +61,7 @@ export function jwtLimit(n: number): number {
   return v <= 0 ? -1 : v;
 }
 
-/** Every account's imports, configured and from JWTs, wired afresh. */
+/** Every account's imports, configured, from JWTs and of the system account's services, wired afresh. */
 export function rewire(host: JwtAccountHost): void {
   const defs = [...host.auth.accounts.values()];
   for (const a of host.accounts.values()) {
@@ -68,7 +71,7 @@ export function rewire(host: JwtAccountHost): void {
     const live = imports.filter((i) => host.accounts.get(i.account)?.jwt);
     defs.push(live.length === imports.length ? a.jwt.def : { ...a.jwt.def, imports: live });
   }
-  wireImports(host, defs);
+  wireImports(host, withSystemImports(defs, systemAccountName(host.auth)));
 }
 
 /** Loads an account from its JWT (the caller rewires); a string says why it cannot be. */
@@ -102,6 +105,7 @@ export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account
     maxPayload: jwtLimit(claims.nats.limits.payload),
     def: { ...newAccountDef(name), exports: claims.nats.exports.flatMap(exportDef) },
     expired: false,
+    incomplete: false,
     expiry: null,
   };
   const l = claims.nats.limits;
@@ -117,6 +121,7 @@ export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account
   if (previous?.expiry) clearTimeout(previous.expiry);
   // Visible before its imports are resolved, so an import cycle finds it (and its exports).
   account.jwt = state;
+  account.updated = new Date();
   setImportDefs(host, trust, account, source);
   if (claims.exp > 0) {
     state.expiry = setTimeout(expireJwtAccount, Math.max(claims.exp - nowSeconds(), 0) * 1000, account);
@@ -134,9 +139,11 @@ export function applyClaims(host: JwtAccountHost, trust: Trust, account: Account
 export function setImportDefs(host: JwtAccountHost, trust: Trust, account: Account, source: JwtSource): void {
   const state = account.jwt!;
   state.def.imports = [];
+  state.incomplete = false;
   for (const imp of state.claims.nats.imports) {
     const def = importDef(host, trust, account, imp, source);
     if (def !== null) state.def.imports.push(def);
+    else if (imp.type !== null) state.incomplete = true;
   }
 }
 

@@ -79,7 +79,7 @@ export class SubjectMapper {
 }
 
 /** A destination value: a subject (100%) or a list of {destination, weight}. */
-function destinations(value: ConfValue): { subject: string; weight: number }[] | string {
+export function destinations(value: ConfValue): { subject: string; weight: number }[] | string {
   if (typeof value === "string") return [{ subject: value, weight: 100 }];
   if (!Array.isArray(value)) return "expected a subject or a list of weighted destinations";
   const out: { subject: string; weight: number }[] = [];

@@ -70,8 +70,9 @@ export class ServiceImport implements Forwarder {
   }
 }
 
+/** The message's reply subject; the server's own messages carry an empty one (system.ts), which is none. */
 function replyOf(pa: PubArgs): string | null {
-  return pa.replyStart < 0 ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
+  return pa.replyStart < 0 || pa.replyEnd === pa.replyStart ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
 }
 
 const enc = new TextEncoder();
@@ -166,6 +167,10 @@ class ResponseMap {
   sweepExpired(now: number): void {
     for (const e of this.entries.values()) if (now > e.expires) this.drop(e);
   }
+
+  list(): ResponseEntry[] {
+    return [...this.entries.values()];
+  }
 }
 
 function sweep(m: ResponseMap): void {
@@ -259,6 +264,11 @@ function dropIfUnheard(account: Account, reply: string, set: Set<ResponseEntry>)
   const r = account.sublist.match(reply);
   if (r.psubs.length + r.qsubs.length > 0) return;
   for (const e of [...set]) e.drop();
+}
+
+/** The response mappings alive in an account that answers requests (2.9.10's exports.responses, for /accountz). */
+export function responseMappings(account: Account): ReadonlyArray<{ readonly subject: string; readonly requester: Account; readonly reply: string }> {
+  return responseMaps.get(account)?.list() ?? [];
 }
 
 const responseMaps = new WeakMap<Account, ResponseMap>();

@@ -26,6 +26,8 @@ import type { ConnectionType, Trust } from "./types.ts";
 export interface JwtAccounts {
   /** The account with that public key, or why there is none; later when it has to be fetched. */
   jwtAccount(name: string): Account | string | Promise<Account | string>;
+  /** Users refused for an account outside resolver_pinned_accounts (varz's pinned_account_fails). */
+  pinnedAccountFails: number;
 }
 
 /** Connection types the server knows (client.go convertAllowedConnectionTypes). */
@@ -124,7 +126,10 @@ export function authenticateJwt(
   if (known.length > 0 && !known.includes(connType)) return fail("Connection type not allowed");
 
   const accountKey = user.nats.issuer_account || user.iss;
-  if (trust.pinned !== null && !trust.pinned.has(accountKey)) return fail(`Account ${accountKey} not listed as operator pinned account`);
+  if (trust.pinned !== null && !trust.pinned.has(accountKey)) {
+    accounts.pinnedAccountFails++;
+    return fail(`Account ${accountKey} not listed as operator pinned account`);
+  }
   const account = accounts.jwtAccount(accountKey);
   if (account instanceof Promise) return account.then((a) => withAccount(a, user, o, nonce, clientIP));
   return withAccount(account, user, o, nonce, clientIP);

@@ -111,7 +111,7 @@ function parseSubjectPermission(c: Collector, m: ConfMap): SubjectPermission | n
 }
 
 /** A subject or list of subjects, validated. undefined = error recorded. */
-function parsePermSubjects(c: Collector, v: ConfValue, pos: ConfPos | undefined): string[] | undefined {
+export function parsePermSubjects(c: Collector, v: ConfValue, pos: ConfPos | undefined): string[] | undefined {
   let subjects: string[];
   if (typeof v === "string") {
     subjects = [v];

@@ -7,13 +7,15 @@ import { loadConfig } from "../config/options.ts";
 import { ConfigError } from "../config/errors.ts";
 import { defaultOptions, type ServerOptions } from "../config/types.ts";
 import { Logger } from "../server/logger.ts";
-import { MonitorStartError, Server } from "../server/server.ts";
+import { MonitorStartError, Server, WebsocketStartError } from "../server/server.ts";
 import { VERSION } from "../server/version.ts";
 import { installSignalHandlers } from "./signals.ts";
 import { buildAuthConfig } from "../auth/config.ts";
 import { buildTLSConfig } from "../server/tls.ts";
 import { SubjectMapper } from "../accounts/mappings.ts";
 import { sendSignalCommand } from "./signal-command.ts";
+import { parseWebsocketOptions } from "../websocket/options.ts";
+import { parseLeafnodeOptions } from "../leafnode/options.ts";
 
 /** The name errors are prefixed with (`nats-server: ...` for the reference). */
 const PROG = basename(process.execPath) === "bun" ? "nats-bun" : basename(process.execPath);
@@ -76,6 +78,8 @@ function checkConfig(cmd: CommandLine): number {
     warnings.push(...built.warnings);
     for (const def of built.auth.accounts.values()) SubjectMapper.compile(def.mappings, def.name);
     buildTLSConfig(options.tls);
+    parseWebsocketOptions(options);
+    parseLeafnodeOptions(options, warnings);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
     // Like the reference, -t fails on warnings about a field (file:line:col),
     // not on the note that a file is empty.
@@ -125,6 +129,7 @@ async function runServer(cmd: CommandLine): Promise<number> {
     server.start();
   } catch (e) {
     if (e instanceof MonitorStartError) logger.fatal(`Can't start monitoring: ${e.message}`);
+    else if (e instanceof WebsocketStartError) logger.fatal(`Unable to listen for websocket connections: ${e.message}`);
     else logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(e as Error).message}"`);
     return 1;
   }

@@ -2,7 +2,7 @@
 // no_auth_user shortcut, and binding to the user's account and permissions.
 // Rules from the reference (client.go processConnect, auth.go).
 
-import { authenticate, noAuthUser, type AuthResult, type JwtUser } from "../auth/authenticate.ts";
+import { authenticate, authRequired, noAuthUser, type AuthResult, type JwtUser } from "../auth/authenticate.ts";
 import { authenticateJwt } from "../auth/authenticate-jwt.ts";
 import { compilePermissions } from "../auth/permissions.ts";
 import { ERR } from "../protocol/errors.ts";
@@ -33,14 +33,14 @@ export function pruneReplies(c: Client): void {
 
 /** At accept: clients of a server without auth are in at once; others get a deadline. */
 export function startAuth(c: Client): void {
-  const host = c.server;
-  if (!host.authRequired) {
+  const auth = c.server.authFor(c);
+  if (!authRequired(auth)) {
     c.authenticated = true;
     return;
   }
   // Without a no_auth_user, nothing but CONNECT may come first.
-  c.parser.connectRequired = host.auth.noAuthUser === undefined;
-  c.authTimer = setTimeout(onAuthTimeout, host.auth.timeoutMs, c);
+  c.parser.connectRequired = auth.noAuthUser === undefined;
+  c.authTimer = setTimeout(onAuthTimeout, auth.timeoutMs, c);
 }
 
 function onAuthTimeout(c: Client): void {
@@ -58,7 +58,7 @@ function onAuthTimeout(c: Client): void {
  * as the no_auth_user; otherwise Authorization Violation and close.
  */
 export function authorizeImplicitly(c: Client): boolean {
-  return applyAuthResult(c, noAuthUser(c.server.auth, c.connectionType) ?? { ok: false, name: "" });
+  return applyAuthResult(c, noAuthUser(c.server.authFor(c), c.connectionType) ?? { ok: false, name: "" });
 }
 
 /**
@@ -68,7 +68,7 @@ export function authorizeImplicitly(c: Client): boolean {
  * against the new configuration.
  */
 export function processAuth(c: Client, next: (c: Client) => void): void {
-  const auth = c.server.auth;
+  const auth = c.server.authFor(c);
   const certIds = c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
   const r =
     auth.trust !== undefined
@@ -81,7 +81,7 @@ export function processAuth(c: Client, next: (c: Client) => void): void {
   c.setAuthPending(true);
   r.then((res) => {
     if (c.closed) return;
-    if (c.server.auth !== auth) {
+    if (c.server.authFor(c) !== auth) {
       processAuth(c, next);
       return;
     }

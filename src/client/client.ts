@@ -21,7 +21,7 @@ import type { CompiledPermissions } from "../auth/permissions.ts";
 import type { ConnectionType } from "../auth/types.ts";
 import type { ServerOptions } from "../config/types.ts";
 import type { X509Certificate } from "node:crypto";
-import { certIdentities, onTLSTimeout, tlsFailed } from "./tls.ts";
+import { certIdentities, onTLSTimeout, tlsFailed, type TLSState } from "./tls.ts";
 import type { ClientHost } from "./host.ts";
 import { latin1, utf8Text } from "../protocol/text.ts";
 import { goJSONSyntaxError } from "../protocol/gojson.ts";
@@ -51,6 +51,8 @@ export interface Transport extends Writable {
  */
 const STALL_BYTES_MAX = 4 * 1024 * 1024;
 const STALL_MAX_MS = 1000;
+
+const NO_SUBS: readonly Subscription[] = [];
 
 export class Client implements ProtocolHandler {
   readonly kind: ConnKind = ConnKind.Client;
@@ -94,12 +96,16 @@ export class Client implements ProtocolHandler {
   authTimer: ReturnType<typeof setTimeout> | null = null;
   // TLS (see tls.ts in this folder).
   tlsDone = false;
+  /** Version, cipher and client certificate once the handshake is done (monitoring). */
+  tlsState: TLSState | null = null;
   /** Identities of a verified client certificate (verify_and_map). */
   certIdentities: string[] | null = null;
   private tlsTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** How the client came in, for allowed_connection_types. */
   connectionType: ConnectionType = "STANDARD";
+  /** WebSocket jwt_cookie's value: the user JWT when CONNECT has none ("" otherwise). */
+  cookieJwt = "";
   closeReason: ClosedReason | null = null;
 
   // Statistics (monitoring reads these).
@@ -308,6 +314,7 @@ export class Client implements ProtocolHandler {
     if (this.out.pending > this.maxPending) {
       this.server.logger.notice(`${this.label()} - Slow Consumer Detected: MaxPending of ${this.maxPending} Exceeded`);
       this.server.noteSlowConsumer();
+      this.account.slowConsumers++;
       this.close(ClosedReason.SlowConsumerPendingBytes, false);
       return;
     }
@@ -484,6 +491,8 @@ export class Client implements ProtocolHandler {
     this.clearBlocked();
     if (this.stallResume !== null) clearTimeout(this.stallResume);
     if (this.waiters !== null) this.releaseWaiters();
+    // What it had, for /connz's closed connections.
+    const subs = this.subs.size > 0 ? [...this.subs.values()] : NO_SUBS;
     removeAllSubs(this);
     this.account.clients.delete(this);
     const t = this.transport;
@@ -493,7 +502,7 @@ export class Client implements ProtocolHandler {
       t.end();
     }
     this.out.clear();
-    this.server.clientClosed(this);
+    this.server.clientClosed(this, subs);
   }
 
   /** The peer went away (socket close event). */
@@ -529,6 +538,7 @@ function onWriteDeadline(c: Client): void {
   }
   c.server.logger.notice(`${c.label()} - Slow Consumer Detected: WriteDeadline of ${c.server.options.writeDeadline}ms Exceeded`);
   c.server.noteSlowConsumer();
+  c.account.slowConsumers++;
   c.close(ClosedReason.SlowConsumerWriteDeadline, false);
 }
 

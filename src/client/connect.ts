@@ -45,6 +45,8 @@ export function processConnect(c: Client, arg: Uint8Array): void {
     throw new ParseError("protocol_violation", goJSONSyntaxError(arg) ?? "invalid JSON");
   }
   const j = decodeOpts(c.opts, json, arg);
+  // websocket jwt_cookie: the cookie stands for a JWT the CONNECT does not carry.
+  if (!c.opts.jwt && c.cookieJwt !== "") c.opts.jwt = c.cookieJwt;
   c.connectReceived = true;
   c.parser.connectRequired = false;
   c.lastActivity = Date.now();

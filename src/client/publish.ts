@@ -19,6 +19,9 @@ import { forwarded } from "../accounts/forwarded.ts";
 export function processPub(c: Client, pa: PubArgs): void {
   c.inMsgs++;
   c.inBytes += pa.size;
+  const acc = c.account;
+  acc.inMsgs++;
+  acc.inBytes += pa.size;
   let subject = c.subjectString(pa.buf, pa.subjectStart, pa.subjectEnd);
   // Pedantic: a non-literal publish subject is reported, the message still flows.
   if (c.opts.pedantic && !isValidLiteralSubject(subject)) c.sendErr(ERR.invalidPublishSubject);
@@ -164,6 +167,9 @@ function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: s
   rc.out.msg(line, pa.subjectStart, pa.subjectEnd, sub.sidBytes, pa.replyStart, pa.replyEnd, withHeaders ? hdr : -1, pa.data, start, to);
   rc.outMsgs++;
   rc.outBytes += to - start;
+  // 2.9.10 counts deliveries to clients (not internal ones) on the account the message was routed in, headers included.
+  account.outMsgs++;
+  account.outBytes += pa.size;
   if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "MSG"} ${latin1(line.subarray(pa.subjectStart, pa.subjectEnd))} ${sub.sid} ${to - start}`);
 
   // allow_responses: the receiver may answer on this reply subject.

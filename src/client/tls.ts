@@ -29,9 +29,35 @@ export function certIdentities(cert: X509Certificate): string[] {
   for (const part of (cert.subjectAltName ?? "").split(/,\s*/)) {
     if (part.startsWith("DNS:")) ids.push(part.slice(4));
   }
-  const rdns = cert.subject.split("\n").filter((l) => l !== "");
-  ids.push(rdns.reverse().join(","));
+  ids.push(subjectString(cert));
   return ids;
+}
+
+/** The subject as Go's pkix.Name.String(): RFC 2253, most specific attribute first. */
+export function subjectString(cert: X509Certificate): string {
+  return cert.subject.split("\n").filter((l) => l !== "").reverse().join(",");
+}
+
+/** A finished handshake as /connz shows it (2.9.10's tlsVersion and tlsCipher names). */
+export interface TLSState {
+  version: string;
+  cipher: string;
+  /** The client's certificate, if it sent one. */
+  peerCert: X509Certificate | undefined;
+}
+
+/** The socket calls that describe a finished handshake. */
+export interface TLSSocketFacts {
+  getTLSVersion(): string;
+  getCipher(): { standardName?: string; name: string };
+}
+
+export function tlsState(s: TLSSocketFacts, peerCert: X509Certificate | undefined): TLSState {
+  const v = s.getTLSVersion();
+  const cipher = s.getCipher();
+  // Go names the ChaCha20 suites of TLS 1.2 without the "_SHA256" IANA ends them with.
+  const name = (cipher.standardName ?? cipher.name).replace(/^(TLS_ECDHE_\w+_WITH_CHACHA20_POLY1305)_SHA256$/, "$1");
+  return { version: v.startsWith("TLSv") ? v.slice(4) : v, cipher: name, peerCert };
 }
 
 export function tlsFailed(c: Client, error: string): void {

@@ -4,11 +4,15 @@
 
 import type { Account } from "../accounts/account.ts";
 import type { AuthConfig } from "../auth/types.ts";
+import type { Client } from "../client/client.ts";
 import type { ServerOptions } from "../config/types.ts";
 import type { Logger } from "../server/logger.ts";
 import type { StatsHost } from "../server/stats.ts";
 import type { SystemClient } from "../server/system.ts";
 import type { TLSConfig } from "../server/tls.ts";
+import type { ClosedConns } from "./closed-conns.ts";
+import type { RouteConn } from "./routez.ts";
+import type { WebsocketOptions } from "../websocket/options.ts";
 
 export interface MonitorHost extends StatsHost {
   readonly id: string;
@@ -24,6 +28,20 @@ export interface MonitorHost extends StatsHost {
   readonly staleConnections: number;
   /** Requests per endpoint path (varz's http_req_stats), counted where 2.9.10 counts them. */
   readonly httpReqStats: Map<string, number>;
+  /** The last closed connections (/connz?state=closed). */
+  readonly closedConns: ClosedConns;
+  /** The websocket block, or null. */
+  readonly websocketOptions: WebsocketOptions | null;
+  /** The websocket port actually listened on (0 without one). */
+  readonly websocketPort: number;
   /** The monitoring listener's port once started (0 before). */
   readonly monitorPort: number;
+  /** When the configuration was last loaded (start, then each reload): varz's config_load_time. */
+  readonly configTime: Date;
+  /** Route connections by cid (none until routes are served). */
+  readonly routes: ReadonlyMap<number, RouteConn>;
+  /** Leaf node connections by cid (none until leaf nodes are served). */
+  readonly leafs: ReadonlyMap<number, Client>;
+  /** Clients refused because their account is not in resolver_pinned_accounts. */
+  readonly pinnedAccountFails: number;
 }

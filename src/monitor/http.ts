@@ -7,6 +7,7 @@
 
 import type { Server as BunServer } from "bun";
 import { hostPort } from "../config/address.ts";
+import { MonitorError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
 import { goMarshalIndent } from "./json.ts";
 import { QueryError } from "./query.ts";
@@ -23,17 +24,17 @@ export interface Reply {
 export interface MonitorRequest {
   readonly query: URLSearchParams;
   readonly host: MonitorHost;
-  /** Counts the request in varz's http_req_stats (handlers call it where 2.9.10 counts). */
-  count(): void;
+  /** Counts the request in varz's http_req_stats (handlers call it where 2.9.10 counts), under `stat` for an alias. */
+  count(stat?: string): void;
 }
 
 export type EndpointHandler = (req: MonitorRequest) => Reply;
 
 const TEXT = "text/plain; charset=utf-8";
 
-/** 2.9.10's ResponseHandler: indented JSON, or `callback(json)` as JavaScript. */
-export function jsonReply(req: MonitorRequest, v: unknown, status = 200): Reply {
-  const data = goMarshalIndent(v);
+/** 2.9.10's ResponseHandler: indented JSON (or as `marshal` writes it), or `callback(json)` as JavaScript. */
+export function jsonReply(req: MonitorRequest, v: unknown, status = 200, marshal: (v: unknown) => string = goMarshalIndent): Reply {
+  const data = marshal(v);
   const callback = req.query.get("callback") ?? "";
   if (callback !== "") return { status, body: `${callback}(${data})`, contentType: "application/javascript" };
   return { status, body: data, contentType: "application/json" };
@@ -107,13 +108,14 @@ export class MonitorListener {
       const request: MonitorRequest = {
         query: url.searchParams,
         host: this.host,
-        count: () => stats.set(entry.stat, (stats.get(entry.stat) ?? 0) + 1),
+        count: (stat = entry.stat) => stats.set(stat, (stats.get(stat) ?? 0) + 1),
       };
       try {
         reply = entry.handler(request);
       } catch (e) {
-        if (!(e instanceof QueryError)) throw e;
-        reply = textReply(400, e.message);
+        if (e instanceof QueryError) reply = textReply(400, e.message);
+        else if (e instanceof MonitorError) reply = textReply(e.status, e.message);
+        else throw e;
       }
     }
     const headers: Record<string, string> = { "Content-Type": reply.contentType };

@@ -3,12 +3,38 @@
 // base path.
 
 import { VERSION } from "../server/version.ts";
+import { handleAccountz } from "./accountz.ts";
+import { handleAccstatz } from "./accstatz.ts";
+import { handleDashboard } from "./dashboard.ts";
+import { handleMetrics } from "./metrics.ts";
+import { handleGatewayz } from "./gatewayz.ts";
+import { handleHealthz } from "./healthz.ts";
+import { handleJsz } from "./jsz.ts";
+import { handleLeafz } from "./leafz.ts";
+import { handleRoutez } from "./routez.ts";
+import { handleVarz } from "./varz.ts";
+import { handleConnz } from "./connz.ts";
+import { handleSubsz } from "./subsz.ts";
 import { basePath, textReply, type EndpointHandler, type MonitorRequest, type Reply } from "./http.ts";
 
 export const ROOT_PATH = "/";
 
 /** Path (before http_base_path) and handler; stat keys are these paths. */
-export const ENDPOINTS: ReadonlyArray<readonly [string, EndpointHandler]> = [];
+export const ENDPOINTS: ReadonlyArray<readonly [string, EndpointHandler]> = [
+  ["/varz", handleVarz],
+  ["/connz", handleConnz],
+  ["/subsz", handleSubsz],
+  ["/subscriptionsz", handleSubsz],
+  ["/healthz", handleHealthz],
+  ["/jsz", handleJsz],
+  ["/routez", handleRoutez],
+  ["/gatewayz", handleGatewayz],
+  ["/leafz", handleLeafz],
+  ["/dashboard", handleDashboard],
+  ["/accountz", handleAccountz],
+  ["/accstatz", handleAccstatz],
+  ["/metrics", handleMetrics],
+];
 
 /** Links of the index page, in 2.9.10's order, then our own additions. */
 const LINKS: ReadonlyArray<readonly [string, string]> = [
@@ -23,6 +49,7 @@ const LINKS: ReadonlyArray<readonly [string, string]> = [
   ["Gateways", "/gatewayz"],
   ["Health Probe", "/healthz"],
   ["Dashboard", "/dashboard"],
+  ["Metrics", "/metrics"],
 ];
 
 /** The index page: a plain list of the endpoints, relative to the base path. */

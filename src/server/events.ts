@@ -16,6 +16,7 @@
 import type { Account } from "../accounts/account.ts";
 import { jwtUserFacts } from "../accounts/jwt-recheck.ts";
 import type { Client } from "../client/client.ts";
+import { accountStat } from "./stats.ts";
 import { goTime, type SysMessage, type SystemClient } from "./system.ts";
 
 const HEARTBEAT_MS = 30_000;
@@ -41,7 +42,7 @@ function eventId(): string {
 }
 
 /** The user JWT's name and tags (the `name_tag` and `tags` of ClientInfo); it was verified at CONNECT. */
-function jwtNameAndTags(jwt: string): { name?: string; tags?: string[] } {
+export function jwtNameAndTags(jwt: string): { name?: string; tags?: string[] } {
   try {
     const claims = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString()) as { name?: unknown; nats?: { tags?: unknown } };
     const tags = claims.nats?.tags;
@@ -120,23 +121,11 @@ const heartbeats = new WeakMap<Account, ReturnType<typeof setTimeout>>();
 /**
  * The account's connection count on both CONNS subjects (or only on
  * `reply`, answering a request); while it has clients, again every 30 s.
- * Account message counters are not kept: sent and received are zero.
  */
 export function accountConnsUpdate(sys: SystemClient, a: Account, reply?: string): void {
   const conns = a.clients.size;
   let ev: TypedEvent | undefined;
-  const stat = (): string =>
-    JSON.stringify({
-      ...(ev ??= typedEvent("account_connections")),
-      server: sys.serverInfo(),
-      acc: a.name,
-      conns,
-      leafnodes: 0,
-      total_conns: conns,
-      sent: { msgs: 0, bytes: 0 },
-      received: { msgs: 0, bytes: 0 },
-      slow_consumers: 0,
-    });
+  const stat = (): string => JSON.stringify({ ...(ev ??= typedEvent("account_connections")), server: sys.serverInfo(), ...accountStat(a) });
   clearTimeout(heartbeats.get(a));
   heartbeats.delete(a);
   if (conns > 0) heartbeats.set(a, setTimeout(accountConnsUpdate, HEARTBEAT_MS, sys, a).unref());

@@ -12,7 +12,7 @@
 import type { Account } from "../accounts/account.ts";
 import type { JwtAccountHost } from "../accounts/jwt-account.ts";
 import { updateJwtAccount } from "../accounts/jwt-update.ts";
-import { DEFAULT_SYSTEM_ACCOUNT } from "../auth/config-accounts.ts";
+import { systemAccountName } from "../accounts/system-imports.ts";
 import { DirResolver } from "../auth/dir-resolver.ts";
 import { UrlResolver } from "../auth/url-resolver.ts";
 import { ConfigError } from "../config/errors.ts";
@@ -28,8 +28,7 @@ const BOOTSTRAP_RETRY_MS = 1000;
 
 /** The system account's key in operator mode, if there is one. */
 function systemAccountKey(s: OperatorHost): string | null {
-  const name = s.auth.systemAccount;
-  return s.auth.trust === undefined || name === undefined || name === DEFAULT_SYSTEM_ACCOUNT ? null : name;
+  return s.auth.trust === undefined ? null : systemAccountName(s.auth);
 }
 
 /** Before start: a URL resolver must be reachable (throws ConfigError otherwise); the system account is fetched. */

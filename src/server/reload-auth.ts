@@ -4,7 +4,7 @@
 // closed, the rest keep going under their new permissions, losing the
 // subscriptions those no longer allow).
 
-import { authenticate, noAuthUser, type AuthResult } from "../auth/authenticate.ts";
+import { authenticate, authRequired, noAuthUser, type AuthResult } from "../auth/authenticate.ts";
 import { authenticateJwt } from "../auth/authenticate-jwt.ts";
 import type { AuthConfig } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
@@ -22,6 +22,7 @@ export function syncAccounts(s: Server, auth: AuthConfig): void {
     const account = s.accountFor(def.name);
     account.limits = def.limits;
     account.mapper = SubjectMapper.compile(def.mappings, def.name);
+    account.updated = new Date();
   }
   rewire(s);
 }
@@ -30,10 +31,11 @@ export function recheckClient(c: Client): void {
   if (c.closed) return;
   // Still waiting for its CONNECT: the new configuration wants one now (reference).
   if (!c.authenticated) {
-    if (c.server.authRequired && !c.connectReceived) authFailed(c, "");
+    const auth = c.server.authFor(c);
+    if (authRequired(auth) && !c.connectReceived) authFailed(c, "");
     return;
   }
-  const auth = c.server.auth;
+  const auth = c.server.authFor(c);
   const certIds = c.server.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
   const r: AuthResult | Promise<AuthResult> = !c.connectReceived
     ? (noAuthUser(auth, c.connectionType) ?? { ok: false, name: "" })

@@ -34,19 +34,39 @@ import { accountConnsUpdate, authErrorEvent, connectEvent, disconnectEvent, shut
 import { addTraffic, newTraffic, type Traffic } from "./stats.ts";
 import { logTrust } from "./trust-log.ts";
 import { hostPort } from "../config/address.ts";
+import { ConfigError } from "../config/errors.ts";
 import { MonitorListener } from "../monitor/http.ts";
+import { parseWebsocketOptions, websocketProblem, type WebsocketOptions } from "../websocket/options.ts";
+import { gatewayConfigured, leafnodeProblem, parseLeafnodeOptions, type LeafnodeOptions } from "../leafnode/options.ts";
+import { hasAuthOverride, websocketAuth } from "../websocket/auth.ts";
+import { WebsocketListener, type WebsocketHost } from "../websocket/listener.ts";
+import type { WebsocketTransport } from "../websocket/transport.ts";
+import type { UpgradeInfo } from "../websocket/upgrade.ts";
+import type { ConnectionType } from "../auth/types.ts";
+import type { Transport } from "../client/client.ts";
 import type { MonitorHost } from "../monitor/host.ts";
+import { ClosedConns, snapshotClosed } from "../monitor/closed-conns.ts";
+import type { Subscription } from "../client/subscription.ts";
+import type { RouteConn } from "../monitor/routez.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
 
 /** The monitoring port could not be started (nats-server: "Can't start monitoring: ..."). */
 export class MonitorStartError extends Error {}
+/** The websocket port could not be bound (nats-server: "Unable to listen for websocket connections: ..."). */
+export class WebsocketStartError extends Error {}
 
-export class Server implements ClientHost, MonitorHost {
+export class Server implements ClientHost, MonitorHost, WebsocketHost {
   options: ServerOptions;
   auth: AuthConfig;
   /** TLS on the client port, or null. */
   tls: TLSConfig | null;
+  /** The websocket block, or null without one. */
+  websocketOptions: WebsocketOptions | null;
+  /** The leafnodes block, or null without one. */
+  leafnodeOptions: LeafnodeOptions | null;
+  /** What WebSocket clients authenticate against (the server's auth unless the websocket block overrides it). */
+  websocketAuth: AuthConfig;
   private readonly authWarnings: string[];
   readonly logger: Logger;
   readonly id: string;
@@ -63,14 +83,25 @@ export class Server implements ClientHost, MonitorHost {
   readonly startTime = new Date();
   /** Message counters of closed connections (stats.ts adds the live ones). */
   readonly closedTraffic: Traffic = newTraffic();
+  /** The last closed connections, for /connz?state=closed. */
+  readonly closedConns: ClosedConns;
   /** Requests per monitoring endpoint (varz's http_req_stats). */
   readonly httpReqStats = new Map<string, number>();
+  pinnedAccountFails = 0;
+  /** varz's config_load_time: start, then each reload. */
+  configTime = this.startTime;
+  /** Route and leaf node connections: none until those are served. */
+  readonly routes = new Map<number, RouteConn>();
+  readonly leafs = new Map<number, Client>();
   private monitor: MonitorListener | null = null;
   /** Stops the system account's timers (STATSZ). */
   private stopSystemServices: (() => void) | null = null;
 
   /** The INFO JSON up to client-specific fields; rebuilt when options change. */
   infoPrefix = "";
+  /** The same for WebSocket clients (auth_required may differ). */
+  wsInfoPrefix = "";
+  private websocket: WebsocketListener | null = null;
   private listener: TCPSocketListener<SocketData> | null = null;
   /** Gives memory back once traffic stops (see idle.ts). */
   readonly idle = new IdleReclaimer(() => this.clients.values());
@@ -85,9 +116,23 @@ export class Server implements ClientHost, MonitorHost {
     this.logger = logger ?? new Logger(this.options);
     this.id = newServerId();
     this.tls = buildTLSConfig(this.options.tls);
+    this.closedConns = new ClosedConns(this.options.maxClosedClients);
     const built = buildAuthConfig(this.options);
     this.auth = built.auth;
     this.authWarnings = built.warnings;
+    this.websocketOptions = parseWebsocketOptions(this.options);
+    this.leafnodeOptions = parseLeafnodeOptions(this.options, this.authWarnings);
+    const operators = this.options.trust?.operators ?? [];
+    const leafProblem = leafnodeProblem(this.leafnodeOptions, {
+      accounts: this.auth.accounts.keys(),
+      operatorMode: operators.length > 0,
+      systemAccountConfigured: (this.options.systemAccount || operators[0]?.claims.nats.system_account || "") !== "",
+      gateway: gatewayConfigured(this.options.gateway),
+    });
+    if (leafProblem !== null) throw new ConfigError([leafProblem]);
+    const wsProblem = websocketProblem(this.websocketOptions, [...this.auth.users.keys()], this.auth.nkeys.size > 0, this.auth.trust !== undefined);
+    if (wsProblem !== null) throw new ConfigError([wsProblem]);
+    this.websocketAuth = this.websocketOptions === null ? this.auth : websocketAuth(this.auth, this.websocketOptions);
     this.globalAccount = this.accountFor(GLOBAL_ACCOUNT);
     syncAccounts(this, this.auth);
     this.done = new Promise((r) => (this.resolveDone = r));
@@ -124,6 +169,10 @@ export class Server implements ClientHost, MonitorHost {
   get authRequired(): boolean {
     return authRequired(this.auth);
   }
+  /** The auth configuration a connection is checked against (WebSocket clients may have their own). */
+  authFor(c: Client): AuthConfig {
+    return c.connectionType === "WEBSOCKET" ? this.websocketAuth : this.auth;
+  }
 
   get headersSupported(): boolean {
     return !this.options.noHeaderSupport;
@@ -131,6 +180,10 @@ export class Server implements ClientHost, MonitorHost {
   /** The port actually listened on (after `-p -1`). */
   get port(): number {
     return this.listener?.port ?? this.options.port;
+  }
+  /** The websocket port actually listened on (0 without one). */
+  get websocketPort(): number {
+    return this.websocket?.port ?? 0;
   }
   /** The monitoring port actually listened on (0 without monitoring). */
   get monitorPort(): number {
@@ -163,6 +216,7 @@ export class Server implements ClientHost, MonitorHost {
     this.system = startSystemAccount(this);
     if (this.system !== null) this.stopSystemServices = startSystemServices(this.system, this);
     this.startMonitoring();
+    this.startWebsocket();
 
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
@@ -192,7 +246,7 @@ export class Server implements ClientHost, MonitorHost {
     });
     raiseListenBacklog(this.listener, "client connections", log);
     this.idle.start();
-    this.infoPrefix = buildInfoPrefix(this);
+    this.buildInfo();
     log.notice(`Listening for client connections on ${hostPort(o.host, this.port)}`);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, this.portsInfo());
     log.notice("Server is ready");
@@ -213,6 +267,22 @@ export class Server implements ClientHost, MonitorHost {
     }
   }
 
+  /** As 2.9.10: after monitoring, before the client port. A port that cannot be bound is fatal. */
+  private startWebsocket(): void {
+    const ws = this.websocketOptions;
+    if (ws === null || ws.port === 0) return;
+    const l = new WebsocketListener(this, ws);
+    try {
+      l.start();
+    } catch (e) {
+      this.monitor?.stop();
+      this.monitor = null;
+      this.shutdownEarly();
+      throw new WebsocketStartError((e as Error).message);
+    }
+    this.websocket = l;
+  }
+
   /** Undoes what start() did before failing. */
   private shutdownEarly(): void {
     this.stopSystemServices?.();
@@ -221,24 +291,9 @@ export class Server implements ClientHost, MonitorHost {
   }
 
   private accept(s: Socket<SocketData>): void {
-    const cid = this.nextCid++;
-    const c = new Client(this, cid, s, this.globalAccount, s.remoteAddress, s.remotePort);
+    const c = this.newClient(s, s.remoteAddress, s.remotePort, "STANDARD");
     s.data = { client: c, upgraded: false, sniffed: null };
-    this.clients.set(cid, c);
-    this.totalConnections++;
-    // As 2.9.10, which registers every new connection in the global account first.
-    if (this.system !== null) accountConnsUpdate(this.system, this.globalAccount);
-    if (needsNonce(this.auth)) c.nonce = newNonce();
-    c.sendProto(clientInfoLine(this, c));
-    // The reference checks the limit after INFO, so the client reads the reason.
-    const max = this.options.maxConnections;
-    if (max < 0 || this.clients.size > max) {
-      this.logger.error(`${c.label()} - Maximum Connections Exceeded`);
-      c.sendErr(ERR.maxConnections);
-      c.close(ClosedReason.MaxConnectionsExceeded);
-      return;
-    }
-    this.logger.debug(`${c.label()} - Client connection created`);
+    if (!this.admit(c)) return;
     const tls = this.tls;
     if (tls !== null) {
       // INFO in plain text first, then the handshake on the same socket.
@@ -253,9 +308,53 @@ export class Server implements ClientHost, MonitorHost {
     c.started();
   }
 
-  clientClosed(c: Client): void {
+  /** A WebSocket connection: a client like any other, with TLS done by its listener. */
+  admitWebsocket(t: WebsocketTransport, info: UpgradeInfo): Client | null {
+    const c = this.newClient(t, info.ip, info.port, "WEBSOCKET");
+    c.cookieJwt = info.cookieJwt;
+    t.client = c;
+    if (!this.admit(c)) return null;
+    startAuth(c);
+    c.started();
+    return c;
+  }
+
+  private newClient(t: Transport, host: string, port: number, type: ConnectionType): Client {
+    const c = new Client(this, this.nextCid++, t, this.globalAccount, host, port);
+    c.connectionType = type;
+    return c;
+  }
+
+  /** Registers a new connection and sends INFO; false when over max_connections (it is then closed). */
+  private admit(c: Client): boolean {
+    this.clients.set(c.cid, c);
+    this.totalConnections++;
+    // As 2.9.10, which registers every new connection in the global account first.
+    if (this.system !== null) accountConnsUpdate(this.system, this.globalAccount);
+    if (needsNonce(this.authFor(c))) c.nonce = newNonce();
+    c.sendProto(clientInfoLine(this, c));
+    // The reference checks the limit after INFO, so the client reads the reason.
+    const max = this.options.maxConnections;
+    if (max < 0 || this.clients.size > max) {
+      this.logger.error(`${c.label()} - Maximum Connections Exceeded`);
+      c.sendErr(ERR.maxConnections);
+      c.close(ClosedReason.MaxConnectionsExceeded);
+      return false;
+    }
+    this.logger.debug(`${c.label()} - Client connection created`);
+    return true;
+  }
+
+  /** The INFO prefixes, rebuilt when options change. */
+  private buildInfo(): void {
+    this.infoPrefix = buildInfoPrefix(this);
+    this.wsInfoPrefix = buildInfoPrefix(this, this.websocketOptions !== null && hasAuthOverride(this.websocketOptions));
+  }
+
+  clientClosed(c: Client, subs: readonly Subscription[]): void {
     this.clients.delete(c.cid);
     addTraffic(this.closedTraffic, c);
+    this.closedConns.add(snapshotClosed(c, subs, Date.now()));
     if (this.system !== null && c.account !== this.globalAccount) {
       accountConnsUpdate(this.system, c.account);
       disconnectEvent(this.system, c, this.globalAccount);
@@ -306,6 +405,7 @@ export class Server implements ClientHost, MonitorHost {
     }
     this.tls = tls;
     this.applyOptions(next, auth);
+    this.configTime = new Date();
     for (const key of diff.changed) this.logger.notice(reloadNotice(key, next));
     this.logger.notice("Reloaded server configuration");
   }
@@ -314,6 +414,8 @@ export class Server implements ClientHost, MonitorHost {
     const authChanged = !sameValue(authInputs(this.options), authInputs(next));
     this.options = next;
     this.auth = auth;
+    if (this.websocketOptions !== null) this.websocketAuth = websocketAuth(auth, this.websocketOptions);
+    else this.websocketAuth = auth;
     // Operator mode: accounts are fetched and clients checked again on every reload, as nats-server does.
     if (auth.trust !== undefined) reloadOperatorMode(this);
     else if (authChanged) {
@@ -321,7 +423,7 @@ export class Server implements ClientHost, MonitorHost {
       for (const c of [...this.clients.values()]) recheckClient(c);
     }
     this.logger.configure(next);
-    this.infoPrefix = buildInfoPrefix(this);
+    this.buildInfo();
     for (const c of this.clients.values()) {
       c.setLimits(next);
     }
@@ -335,6 +437,7 @@ export class Server implements ClientHost, MonitorHost {
     const o = this.options;
     const info: PortsInfo = { nats: listenerUrls(this.tls !== null && !o.allowNonTLS ? "tls" : "nats", o.host, this.port) };
     if (this.monitor !== null) info.monitoring = listenerUrls(this.monitor.secure ? "https" : "http", o.httpHost ?? o.host, this.monitor.port);
+    if (this.websocket !== null) info.websocket = listenerUrls(this.websocket.secure ? "wss" : "ws", this.websocket.opts.host, this.websocket.port);
     return info;
   }
 
@@ -383,6 +486,9 @@ export class Server implements ClientHost, MonitorHost {
     this.monitor = null;
     this.idle.stop();
     for (const c of [...this.clients.values()]) c.close(ClosedReason.ServerShutdown);
+    // After the clients: they get their close frames before Bun's own.
+    this.websocket?.stop();
+    this.websocket = null;
     if (this.options.portsFileDir) removePortsFile(this.options.portsFileDir);
     this.logger.notice("Server Exiting..");
     this.resolveDone();
@@ -392,7 +498,6 @@ export class Server implements ClientHost, MonitorHost {
 /** Configured blocks whose subsystems are still to come, so operators are told, not surprised. */
 function unservedFeatures(o: ServerOptions): string[] {
   const out: string[] = [];
-  if (o.websocket !== undefined) out.push("websocket");
   if (o.leafnodes !== undefined) out.push("leafnodes");
   if (o.cluster !== undefined) out.push("cluster");
   if (o.gateway !== undefined) out.push("gateway");

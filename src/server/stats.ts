@@ -49,6 +49,31 @@ export interface StatsHost {
   readonly systemAccount: Account | null;
 }
 
+/** 2.9.10's AccountStat (events.go Account.statz), in its field order. */
+export interface AccountStat {
+  acc: string;
+  conns: number;
+  leafnodes: number;
+  total_conns: number;
+  sent: DataStats;
+  received: DataStats;
+  slow_consumers: number;
+}
+
+/** An account's connections and counters now (leaf nodes are not served: none). */
+export function accountStat(a: Account): AccountStat {
+  const conns = a.clients.size;
+  return {
+    acc: a.name,
+    conns,
+    leafnodes: 0,
+    total_conns: conns,
+    sent: { msgs: a.outMsgs, bytes: a.outBytes },
+    received: { msgs: a.inMsgs, bytes: a.inBytes },
+    slow_consumers: a.slowConsumers,
+  };
+}
+
 export function newTraffic(): Traffic {
   return { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
 }

@@ -9,10 +9,11 @@ import type { Socket, SocketHandler, TLSOptions, TLSUpgradeOptions } from "bun";
 import { ConfigError, located } from "../config/errors.ts";
 import { posOf } from "../config/meta.ts";
 import { parseGoDuration } from "../config/duration.ts";
-import type { ConfMap, ConfValue } from "../config/types.ts";
+import type { ConfMap, ConfPos, ConfValue } from "../config/types.ts";
 import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../client/closed.ts";
 import { startAuth } from "../client/auth.ts";
+import { tlsState } from "../client/tls.ts";
 
 export interface TLSConfig {
   /** PEM contents. */
@@ -29,8 +30,17 @@ export interface TLSConfig {
 
 const DEFAULT_TLS_TIMEOUT = 2000;
 
+/**
+ * How 2.9.10 reads a leafnode `tls` block (parseTLS with isClientCtx, then
+ * GenTLSConfig): the certificate is optional, known-URL checks are refused,
+ * and file problems are reported at `at` (the block's key), the first only.
+ */
+export interface LeafTLSContext {
+  at: ConfPos | undefined;
+}
+
 /** Reads the `tls` block. Throws ConfigError (file:line:col) on a bad one. */
-export function buildTLSConfig(block: ConfMap | undefined): TLSConfig | null {
+export function buildTLSConfig(block: ConfMap | undefined, leaf?: LeafTLSContext): TLSConfig | null {
   if (block === undefined) return null;
   const errors: string[] = [];
   const err = (key: string, reason: string): void => {
@@ -73,11 +83,14 @@ export function buildTLSConfig(block: ConfMap | undefined): TLSConfig | null {
       case "cipher_suites":
       case "curve_preferences":
       case "min_version":
+      case "verify_cert_and_check_known_urls":
+        if (typeof v !== "boolean") err(rawKey, "error parsing tls config, expected 'verify_cert_and_check_known_urls' to be a boolean");
+        else if (v && leaf !== undefined) err(rawKey, "verify_cert_and_check_known_urls not supported in this context");
+        break;
       case "insecure":
       case "pinned_certs":
       case "handshake_first":
       case "connection_rate_limit":
-      case "verify_cert_and_check_known_urls":
       case "cert_store":
       case "cert_match":
       case "cert_match_by":
@@ -88,6 +101,7 @@ export function buildTLSConfig(block: ConfMap | undefined): TLSConfig | null {
         err(rawKey, `error parsing tls config, unknown field ["${rawKey}"]`);
     }
   }
+  if (leaf !== undefined) return leafFiles(cfg, errors, leaf.at, certFile, keyFile, caFile);
   if (certFile === undefined) errors.push(located(undefined, "missing 'cert_file' in TLS configuration"));
   if (keyFile === undefined) errors.push(located(undefined, "missing 'key_file' in TLS configuration"));
   const read = (file: string | undefined, key: string): string => {
@@ -102,6 +116,28 @@ export function buildTLSConfig(block: ConfMap | undefined): TLSConfig | null {
   cfg.key = read(keyFile, "key_file");
   if (caFile !== undefined) cfg.ca = read(caFile, "ca_file");
   if (errors.length > 0) throw new ConfigError(errors, []);
+  return cfg;
+}
+
+/** GenTLSConfig's file stage, run only after a clean parse. */
+function leafFiles(cfg: TLSConfig, errors: string[], at: ConfPos | undefined, certFile?: string, keyFile?: string, caFile?: string): TLSConfig {
+  if (errors.length > 0) throw new ConfigError(errors, []);
+  const fail = (reason: string): never => {
+    throw new ConfigError([located(at, reason)], []);
+  };
+  const cert = certFile ?? "";
+  const key = keyFile ?? "";
+  if (cert !== "" && key === "") fail("missing 'key_file' in TLS configuration");
+  if (cert === "" && key !== "") fail("missing 'cert_file' in TLS configuration");
+  if (cert !== "") {
+    for (const f of [cert, key]) if (!existsSync(f)) fail(`error parsing X509 certificate/key pair: open ${f}: no such file or directory`);
+    cfg.cert = readFileSync(cert, "utf8");
+    cfg.key = readFileSync(key, "utf8");
+  }
+  if (caFile !== undefined && caFile !== "") {
+    if (!existsSync(caFile)) fail(`open ${caFile}: no such file or directory`);
+    cfg.ca = readFileSync(caFile, "utf8");
+  }
   return cfg;
 }
 
@@ -149,7 +185,9 @@ const TLS_HANDLERS: SocketHandler<SocketData> = {
   handshake(s, ok, err) {
     const c = s.data.client;
     if (c === null || c.closed) return;
-    c.tlsHandshakeDone(ok ? null : (err?.message ?? "handshake failed"), ok ? s.getPeerX509Certificate?.() : undefined);
+    const cert = ok ? s.getPeerX509Certificate?.() : undefined;
+    if (ok) c.tlsState = tlsState(s, cert);
+    c.tlsHandshakeDone(ok ? null : (err?.message ?? "handshake failed"), cert);
   },
   data(s, buf) {
     s.data.client?.read(buf);

@@ -54,6 +54,9 @@ export abstract class CachedSublist<S extends SubLike> implements Sublist<S> {
    */
   protected abstract matchSub(subject: string): SublistResult<S> | null;
 
+  /** Every stored subscription (order unspecified). */
+  abstract all(): S[];
+
   get cacheEnabled(): boolean {
     return this.cache !== null;
   }

@@ -47,5 +47,7 @@ export interface Sublist<S extends SubLike> {
   match(subject: string): SublistResult<S>;
   /** Number of subscriptions stored. */
   count(): number;
+  /** Every stored subscription, in no particular order (monitoring's /subsz). */
+  all(): S[];
   stats(): SublistStats;
 }

@@ -37,7 +37,7 @@ export function messages(c: RawClient): Msg[] {
     let body: unknown = raw;
     try {
       body = scrub(JSON.parse(raw));
-      // nats-bun keeps no per-account message counters (see README).
+      // Message counters as of when each server sent it (2.9.10 from another goroutine, at its own point of the traffic).
       if ((body as { type?: string }).type === "io.nats.server.advisory.v1.account_connections") body = { ...(body as object), sent: "<object>", received: "<object>" };
     } catch {
       // Not JSON: compared as it is.

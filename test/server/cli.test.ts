@@ -109,11 +109,11 @@ describe("command line", () => {
 
   test("blocks of features still to come are parsed, and the log says they are not served", async () => {
     const dir = tmp();
-    writeFileSync(join(dir, "s.conf"), "http: 8222\nwebsocket { port: 8080, no_tls: true }\nleafnodes { port: 7422 }\n");
+    // Both together need a system account (2.9.10 validateLeafNode).
+    writeFileSync(join(dir, "s.conf"), "leafnodes { port: 7422 }\ngateway { port: 7522 }\nsystem_account: SYS\naccounts { SYS {} }\n");
     const s = await start(["-c", join(dir, "s.conf")]);
-    expect(s.log()).toContain("[WRN] HTTP monitoring is configured but not served");
-    expect(s.log()).toContain("[WRN] websocket is configured but not served");
     expect(s.log()).toContain("[WRN] leafnodes is configured but not served");
+    expect(s.log()).toContain("[WRN] gateway is configured but not served");
   });
 
   test("log lines have the reference form", async () => {
@@ -137,6 +137,8 @@ describe("command line", () => {
   test("pid file and ports file", async () => {
     const dir = tmp();
     const s = await start(["-P", join(dir, "srv.pid"), "--ports_file_dir", dir]);
+    // Written once the listeners are up, just before "Server is ready".
+    await s.waitLog("Server is ready");
     expect(readFileSync(join(dir, "srv.pid"), "utf8")).toBe(String(s.proc.pid));
     const ports = readdirSync(dir).filter((f) => f.endsWith(".ports"));
     expect(ports).toEqual([`nats-bun_${s.proc.pid}.ports`]);

@@ -1,0 +1,112 @@
+// /routez: nats-server 2.9.10's Routez. Routes are not served yet, so the
+// host's list is empty; the route issue makes its connections RouteConn.
+
+import type { Client } from "../client/client.ts";
+import { goTime } from "../server/system.ts";
+import { subDetail, type SubDetail } from "./conninfo.ts";
+import { goRtt } from "./duration.ts";
+import type { MonitorHost } from "./host.ts";
+import { jsonReply, type EndpointHandler } from "./http.ts";
+import { decodeSubs } from "./query.ts";
+import { goUptime } from "./uptime.ts";
+
+/** What /routez reads of a route connection beyond its Client. */
+export interface RouteConn {
+  readonly client: Client;
+  readonly remoteId: string;
+  readonly didSolicit: boolean;
+  /** Listed in the cluster's `routes` (2.9.10's Explicit route type). */
+  readonly configured: boolean;
+}
+
+export interface RoutezOptions {
+  subscriptions?: boolean;
+  subscriptions_detail?: boolean;
+}
+
+/** 2.9.10's SubjectPermission. */
+export interface SubjectPermission {
+  allow?: string[];
+  deny?: string[];
+}
+
+export interface RouteInfo {
+  rid: number;
+  remote_id: string;
+  did_solicit: boolean;
+  is_configured: boolean;
+  ip: string;
+  port: number;
+  start: string;
+  last_activity: string;
+  rtt?: string;
+  uptime: string;
+  idle: string;
+  import?: SubjectPermission;
+  export?: SubjectPermission;
+  pending_size: number;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  subscriptions_list?: string[];
+  subscriptions_list_detail?: SubDetail[];
+}
+
+export interface Routez {
+  server_id: string;
+  now: string;
+  import?: SubjectPermission;
+  export?: SubjectPermission;
+  num_routes: number;
+  routes: RouteInfo[];
+}
+
+export function routez(host: MonitorHost, opts: RoutezOptions = {}): Routez {
+  const now = new Date();
+  const routes = [...host.routes.values()].map((r) => routeInfo(r, now, opts));
+  return { server_id: host.id, now: goTime(now), num_routes: host.routes.size, routes };
+}
+
+function routeInfo(r: RouteConn, now: Date, opts: RoutezOptions): RouteInfo {
+  const c = r.client;
+  const info: RouteInfo = {
+    rid: c.cid,
+    remote_id: r.remoteId,
+    did_solicit: r.didSolicit,
+    is_configured: r.configured,
+    ip: c.host,
+    port: c.port,
+    start: goTime(new Date(c.start)),
+    last_activity: goTime(new Date(c.lastActivity)),
+    rtt: goRtt(c.rtt),
+    uptime: goUptime(now.getTime() - c.start),
+    idle: goUptime(now.getTime() - c.lastActivity),
+    pending_size: c.out.pending,
+    in_msgs: c.inMsgs,
+    out_msgs: c.outMsgs,
+    in_bytes: c.inBytes,
+    out_bytes: c.outBytes,
+    subscriptions: c.subs.size,
+  };
+  if (c.subs.size > 0) {
+    const subs = [...c.subs.values()];
+    if (opts.subscriptions_detail) info.subscriptions_list_detail = subs.map((s) => subDetail(s, false));
+    else if (opts.subscriptions) info.subscriptions_list = subs.map((s) => s.subject);
+  }
+  return info;
+}
+
+/** `subs=1` or `subs=detail`. */
+export function routezQuery(q: URLSearchParams): RoutezOptions {
+  const { subs, detail } = decodeSubs(q);
+  return { subscriptions: subs, subscriptions_detail: detail };
+}
+
+/** Decoded before it is counted, as 2.9.10: a bad `subs` is not counted. */
+export const handleRoutez: EndpointHandler = (req) => {
+  const opts = routezQuery(req.query);
+  req.count();
+  return jsonReply(req, routez(req.host, opts));
+};
