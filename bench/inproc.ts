@@ -6,7 +6,7 @@
 import { Client, type Transport } from "../src/client/client.ts";
 import { Server } from "../src/server/server.ts";
 import { Logger } from "../src/server/logger.ts";
-import { ClosedReason } from "../src/client/closed.ts";
+import { ClosedReason } from "../src/protocol/closed.ts";
 
 const logger = new Logger({ debug: false, trace: false, logtime: false, logtimeUTC: false, logFile: "/dev/null" });
 // Two accounts for the cross-account cases: B imports A's stream and service.

@@ -9,7 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type Transport } from "../src/client/client.ts";
-import { ClosedReason } from "../src/client/closed.ts";
+import { ClosedReason } from "../src/protocol/closed.ts";
 import { loadConfig } from "../src/config/options.ts";
 import { Server } from "../src/server/server.ts";
 import { Logger } from "../src/server/logger.ts";

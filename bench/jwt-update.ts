@@ -22,7 +22,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client, type Transport } from "../src/client/client.ts";
-import { ClosedReason } from "../src/client/closed.ts";
+import { ClosedReason } from "../src/protocol/closed.ts";
 import { loadConfig } from "../src/config/options.ts";
 import { Server } from "../src/server/server.ts";
 import { Logger } from "../src/server/logger.ts";

@@ -3,7 +3,7 @@
 
 import { createSublist, type SublistImpl } from "../sublist/index.ts";
 import type { Sublist } from "../sublist/types.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
 import type { Client } from "../client/client.ts";
 import type { AccountLimits, ExportDef, ImportDef } from "../auth/types.ts";
 import type { SubjectMapper } from "./mappings.ts";
@@ -40,6 +40,10 @@ export class Account {
   outMsgs = 0;
   outBytes = 0;
   slowConsumers = 0;
+  /** Leaf node connections bound to this account, once registered (interest goes to them). */
+  readonly leafs = new Set<Client>();
+  /** The leaf node loop detection subject (`$LDS.<nuid>`), made on first use. */
+  lds = "";
 
   constructor(
     readonly name: string,

@@ -4,7 +4,7 @@
 // installs what the configuration says, afresh at start and on every reload.
 
 import type { AccountDef, ExportDef, ImportDef } from "../auth/types.ts";
-import { Subscription } from "../client/subscription.ts";
+import { Subscription } from "../delivery/subscription.ts";
 import { wireSubject } from "../protocol/text.ts";
 import { subjectIsSubsetMatch } from "../sublist/subject.ts";
 import type { Account } from "./account.ts";

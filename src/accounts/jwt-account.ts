@@ -18,7 +18,7 @@ import { decodeClaims, JwtError } from "../jwt/decode.ts";
 import type { AccountClaims, Export, Import, UserScope } from "../jwt/types.ts";
 import { nowSeconds, validateActivation } from "../jwt/validate.ts";
 import { isValidSubject, subjectHasWildcard, subjectIsSubsetMatch } from "../sublist/subject.ts";
-import { ClosedReason } from "../client/closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import type { Account } from "./account.ts";
 import { wireImports, type AccountLookup } from "./imports.ts";
 import { SubjectMapper } from "./mappings.ts";

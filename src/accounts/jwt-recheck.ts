@@ -21,8 +21,7 @@
 import type { JwtUserFacts } from "../auth/authenticate.ts";
 import { tighter } from "../auth/authenticate-jwt.ts";
 import type { Client } from "../client/client.ts";
-import { ClosedReason } from "../client/closed.ts";
-import { authFailed } from "../client/auth.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import type { UserScope } from "../jwt/types.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Account } from "./account.ts";
@@ -98,7 +97,7 @@ export function recheckAccountClients(account: Account, previousSigners: Readonl
     if (c.closed || !checkUser) continue;
     if (f.bearer && claims.limits.disallow_bearer) {
       c.server.logger.debug(`${c.label()} - Bearer User JWT not allowed`);
-      authFailed(c, "");
+      c.failAuth("");
       continue;
     }
     const at = claims.revocations[c.userName];

@@ -28,6 +28,11 @@ const POSITIONAL = /\$(\d+)|\{\{\s*wildcard\((\d+)\)\s*\}\}/g;
 export class SubjectMapper {
   private constructor(private readonly rules: Rule[]) {}
 
+  /** The subjects mapped from (leaf node connections announce them as interest). */
+  sources(): string[] {
+    return this.rules.map((r) => r.source);
+  }
+
   /** Compiles a `mappings` block; null when there is none. Throws ConfigError on a bad one. */
   static compile(block: ConfMap | undefined, account: string): SubjectMapper | null {
     if (block === undefined) return null;

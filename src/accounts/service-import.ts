@@ -15,14 +15,14 @@
 
 import type { ExportDef } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
-import type { Forwarder, Hop } from "../client/subscription.ts";
-import { Subscription } from "../client/subscription.ts";
+import type { Forwarder, Hop } from "../delivery/subscription.ts";
+import { Subscription } from "../delivery/subscription.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import { latin1 } from "../protocol/text.ts";
-import { routeMsg } from "../client/publish.ts";
+import { routeMsg } from "../delivery/route.ts";
 import { isValidLiteralSubject, subjectHasWildcard, subjectIsSubsetMatch } from "../sublist/subject.ts";
 import type { Account } from "./account.ts";
-import { forwarded } from "./forwarded.ts";
+import { forwarded } from "../delivery/forwarded.ts";
 import { SubjectMapping } from "./mapping.ts";
 
 /** How often expired response mappings are swept. */

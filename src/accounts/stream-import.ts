@@ -8,8 +8,8 @@
 // (reference client.go addShadowSubscriptions, processMsgResults).
 
 import { subjectHasWildcard, subjectIsSubsetMatch, isValidSubject } from "../sublist/subject.ts";
-import type { Subscription } from "../client/subscription.ts";
-import { Subscription as Sub } from "../client/subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
+import { Subscription as Sub } from "../delivery/subscription.ts";
 import type { Account } from "./account.ts";
 import { SubjectMapping } from "./mapping.ts";
 

@@ -151,7 +151,7 @@ function fail(name: string): AuthFail {
 }
 
 /** Plain secrets compare in constant time; bcrypt hashes verify asynchronously. */
-function checkSecret(given: string, stored: string, success: AuthOk, name: string): AuthResult | Promise<AuthResult> {
+export function checkSecret(given: string, stored: string, success: AuthOk, name: string): AuthResult | Promise<AuthResult> {
   if (BCRYPT.test(stored)) {
     return Bun.password
       .verify(given, stored, "bcrypt")

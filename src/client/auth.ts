@@ -7,7 +7,7 @@ import { authenticateJwt } from "../auth/authenticate-jwt.ts";
 import { compilePermissions } from "../auth/permissions.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Client } from "./client.ts";
-import { ClosedReason } from "./closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import { refreshDenyFilter } from "./subscribe.ts";
 import { keepJwtUser } from "../accounts/jwt-recheck.ts";
 

@@ -8,15 +8,15 @@ import { ParseError, ERR } from "../protocol/errors.ts";
 import type { ProtocolHandler, PubArgs } from "../protocol/handler.ts";
 import { Outbound, type Writable } from "../protocol/outbound.ts";
 import type { Account } from "../accounts/account.ts";
-import type { Subscription } from "./subscription.ts";
-import { ClosedReason } from "./closed.ts";
+import type { Subscription } from "../delivery/subscription.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import { defaultClientOpts, type ClientOpts } from "./opts.ts";
 import { processConnect } from "./connect.ts";
 import { processPub } from "./publish.ts";
-import { processSub, processUnsub, removeAllSubs } from "./subscribe.ts";
+import { processSub, processUnsub, removeAllSubs, removeSub } from "./subscribe.ts";
 import { processPing, processPong, startPingTimer } from "./ping.ts";
 import { scheduleFlush } from "./flush.ts";
-import { authFailedLog, authorizeImplicitly, type ReplyGrant } from "./auth.ts";
+import { authFailed, authFailedLog, authorizeImplicitly, pruneReplies, REPLIES_PRUNE_AT, type ReplyGrant } from "./auth.ts";
 import type { CompiledPermissions } from "../auth/permissions.ts";
 import type { ConnectionType } from "../auth/types.ts";
 import type { ServerOptions } from "../config/types.ts";
@@ -25,8 +25,14 @@ import { certIdentities, onTLSTimeout, tlsFailed, type TLSState } from "./tls.ts
 import type { ClientHost } from "./host.ts";
 import { latin1, utf8Text } from "../protocol/text.ts";
 import { goJSONSyntaxError } from "../protocol/gojson.ts";
+import type { LeafState } from "../leafnode/state.ts";
+import { processLeafConnect } from "../leafnode/connect.ts";
+import { processLeafErr } from "../leafnode/errors.ts";
+import { processLeafInfo } from "../leafnode/solicit.ts";
+import { processLeafSub, processLeafUnsub } from "../leafnode/interest.ts";
+import { processLeafMsg } from "../leafnode/message.ts";
 
-/** What kind of peer a connection is. Leaf and route connections come later. */
+/** What kind of peer a connection is. Route connections come later. */
 export const enum ConnKind {
   Client = "Client",
   Leaf = "Leafnode",
@@ -55,7 +61,8 @@ const STALL_MAX_MS = 1000;
 const NO_SUBS: readonly Subscription[] = [];
 
 export class Client implements ProtocolHandler {
-  readonly kind: ConnKind = ConnKind.Client;
+  /** A leaf node connection's own state (src/leafnode); null for clients. */
+  leaf: LeafState | null = null;
   readonly parser: Parser;
   readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
@@ -156,9 +163,10 @@ export class Client implements ProtocolHandler {
     public account: Account,
     readonly host: string,
     readonly port: number,
+    readonly kind: ConnKind = ConnKind.Client,
   ) {
     const o = server.options;
-    this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload });
+    this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload }, kind === ConnKind.Leaf ? "leaf" : "client");
     this.setLimits(o);
     account.clients.add(this);
   }
@@ -200,12 +208,27 @@ export class Client implements ProtocolHandler {
   }
   onConnect(arg: Uint8Array): void {
     if (this.trace) this.traceIn("CONNECT", utf8Text(arg));
-    processConnect(this, arg);
+    if (this.leaf !== null) processLeafConnect(this, arg);
+    else processConnect(this, arg);
   }
   onMsg(pa: PubArgs): void {
     if (this.trace) traceMsg(this, pa);
+    if (this.leaf !== null) {
+      processLeafMsg(this, pa);
+      return;
+    }
     if (!this.authenticated && !authorizeImplicitly(this)) return;
     processPub(this, pa);
+  }
+  onLeafSub(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("LS+", latin1(arg));
+    this.inSubOps++;
+    processLeafSub(this, arg);
+  }
+  onLeafUnsub(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("LS-", latin1(arg));
+    this.inSubOps++;
+    processLeafUnsub(this, arg);
   }
   onSub(arg: Uint8Array): void {
     if (this.trace) this.traceIn("SUB", latin1(arg));
@@ -221,15 +244,19 @@ export class Client implements ProtocolHandler {
   }
   onPing(): void {
     if (this.trace) this.traceIn("PING", "");
-    if (!this.authenticated && !authorizeImplicitly(this)) return;
+    if (this.leaf === null && !this.authenticated && !authorizeImplicitly(this)) return;
     processPing(this);
   }
   onPong(): void {
     if (this.trace) this.traceIn("PONG", "");
-    if (!this.authenticated && !authorizeImplicitly(this)) return;
+    if (this.leaf === null && !this.authenticated && !authorizeImplicitly(this)) return;
     processPong(this);
   }
   onInfo(arg: Uint8Array): void {
+    if (this.leaf !== null) {
+      processLeafInfo(this, arg);
+      return;
+    }
     // A client's INFO is parsed and ignored; bad JSON closes (reference).
     try {
       JSON.parse(utf8Text(arg));
@@ -238,6 +265,10 @@ export class Client implements ProtocolHandler {
     }
   }
   onErr(arg: Uint8Array): void {
+    if (this.leaf !== null) {
+      processLeafErr(this, utf8Text(arg));
+      return;
+    }
     // The reference logs a client's -ERR and closes the connection.
     this.server.logger.error(`${this.label()} - Client Error ${utf8Text(arg)}`);
     this.close(ClosedReason.ParseError);
@@ -466,6 +497,23 @@ export class Client implements ProtocolHandler {
     while (this.heldInput.length > 0 && !this.paused && !this.closed) this.read(this.heldInput.shift()!);
   }
 
+  /** Removes a subscription (its UNSUB max reached, or a leaf node's LS-). */
+  unsubscribe(sub: Subscription): void {
+    removeSub(sub);
+  }
+
+  /** allow_responses: a request was delivered, so its reply subject may be published to. */
+  grantReply(reply: string): void {
+    const replies = this.replies!;
+    replies.set(reply, { n: 0, at: Date.now() });
+    if (replies.size > REPLIES_PRUNE_AT) pruneReplies(this);
+  }
+
+  /** Closes with an Authorization Violation (a re-check found the user no longer valid). */
+  failAuth(user: string): void {
+    authFailed(this, user);
+  }
+
   /** Binds the connection to an account (after authentication). */
   bindAccount(account: Account): void {
     if (account === this.account) return;
@@ -510,15 +558,18 @@ export class Client implements ProtocolHandler {
     this.close(ClosedReason.ClientClosed, false);
   }
 
+  /** As the reference names connections in logs: cid for clients, wid over WebSocket, lid for leaf nodes. */
   label(): string {
-    return `${this.host}:${this.port} - cid:${this.cid}`;
+    const id = this.kind === ConnKind.Leaf ? "lid" : this.connectionType === "WEBSOCKET" ? "wid" : "cid";
+    return `${this.host}:${this.port} - ${id}:${this.cid}`;
   }
 }
 
 function traceMsg(c: Client, pa: PubArgs): void {
   const line = latin1(pa.buf.subarray(pa.subjectStart, pa.replyStart >= 0 ? pa.replyEnd : pa.subjectEnd));
   const sizes = pa.hdr >= 0 ? `${pa.hdr} ${pa.size}` : `${pa.size}`;
-  c.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", `${line} ${sizes}`);
+  const op = c.leaf !== null ? (pa.hdr >= 0 ? "HMSG" : "LMSG") : pa.hdr >= 0 ? "HPUB" : "PUB";
+  c.traceIn(op, `${line} ${sizes}`);
   const payload = utf8Text(pa.data.subarray(pa.dataStart, pa.dataStart + pa.size));
   c.server.logger.trace(`${c.label()} - <<- MSG_PAYLOAD: [${JSON.stringify(payload).slice(1, -1)}]`);
 }

@@ -6,7 +6,7 @@ import { ERR, ParseError } from "../protocol/errors.ts";
 import { goJSONKind, goJSONSyntaxError } from "../protocol/gojson.ts";
 import { utf8Text } from "../protocol/text.ts";
 import type { Client } from "./client.ts";
-import { ClosedReason } from "./closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import type { ClientOpts } from "./opts.ts";
 import { authFailedLog, processAuth } from "./auth.ts";
 import { startFirstPing } from "./ping.ts";

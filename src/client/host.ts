@@ -4,7 +4,7 @@
 import type { ServerOptions } from "../config/types.ts";
 import type { Logger } from "../server/logger.ts";
 import type { Client } from "./client.ts";
-import type { Subscription } from "./subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
 import type { AuthConfig } from "../auth/types.ts";
 import type { TLSConfig } from "../server/tls.ts";
 import type { Account } from "../accounts/account.ts";

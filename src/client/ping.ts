@@ -10,7 +10,7 @@
 import { formatGoDuration } from "../config/duration.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Client } from "./client.ts";
-import { ClosedReason } from "./closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import { sendLimitInfo } from "./auth.ts";
 
 /** The first PING after CONNECT comes early (at most 2 s, with jitter) to measure the RTT. */

@@ -6,9 +6,10 @@ import { goQuote, latin1 } from "../protocol/text.ts";
 import { goQuoteBytes } from "../protocol/gojson.ts";
 import { isValidQueueName, isValidSubject, numTokens } from "../sublist/subject.ts";
 import type { Client } from "./client.ts";
-import { Subscription } from "./subscription.ts";
+import { Subscription } from "../delivery/subscription.ts";
 import { addShadows, removeShadows } from "../accounts/stream-import.ts";
 import { responseInterestGone } from "../accounts/service-import.ts";
+import { updateLeafNodes } from "../leafnode/interest.ts";
 
 const tokens = new Int32Array(4 * 2);
 /** A queue name reserved for the server's own use. */
@@ -55,6 +56,7 @@ export function processSub(c: Client, arg: Uint8Array): void {
     c.subs.set(sid, sub);
     c.account.sublist.insert(sub);
     addShadows(c.account, sub);
+    if (c.account.leafs.size > 0) updateLeafNodes(c.account, sub, 1);
   }
   if (c.opts.verbose) c.sendOK();
 }
@@ -113,11 +115,13 @@ export function removeSub(sub: Subscription): void {
   c.account.sublist.remove(sub);
   removeShadows(sub);
   responseInterestGone(c.account, sub.subject);
+  if (c.account.leafs.size > 0) updateLeafNodes(c.account, sub, -1);
 }
 
 export function removeAllSubs(c: Client): void {
   c.account.sublist.removeBatch(c.subs.values());
   for (const sub of c.subs.values()) removeShadows(sub);
   for (const sub of c.subs.values()) responseInterestGone(c.account, sub.subject);
+  if (c.account.leafs.size > 0) for (const sub of c.subs.values()) updateLeafNodes(c.account, sub, -1);
   c.subs.clear();
 }

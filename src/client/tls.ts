@@ -3,7 +3,7 @@
 
 import type { X509Certificate } from "node:crypto";
 import type { Client } from "./client.ts";
-import { ClosedReason } from "./closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 
 /**
  * No handshake in time. The reference's `Secure Connection - TLS Required`

@@ -4,6 +4,7 @@
 // as the parsed conf map until those subsystems type them.
 
 import type { TrustOptions } from "../auth/types.ts";
+import type { LeafSignature } from "../leafnode/remote.ts";
 
 /** Where a value came from in a conf file, for `file:line:col` errors. */
 export interface ConfPos {
@@ -84,6 +85,11 @@ export interface ServerOptions {
   allowNonTLS?: boolean;
   websocket?: ConfMap;
   leafnodes?: ConfMap;
+  /**
+   * Embedding only (not in a config file): per leafnodes remote, in order, a
+   * function that signs the hub's nonce instead of a credentials file.
+   */
+  leafnodeSignatures?: ReadonlyArray<LeafSignature | undefined>;
   cluster?: ConfMap;
   gateway?: ConfMap;
   mqtt?: ConfMap;

@@ -23,6 +23,22 @@ export function minVersionProblem(version: string): string | null {
   return ok ? null : "the minimum version should be at least 2.8.0";
 }
 
+/** versionAtLeast: `version` (a remote's CONNECT) is at least `min` (both semver); false when either does not parse. */
+export function minVersionMet(version: string, min: string): boolean {
+  const parse = (v: string): number[] | null => {
+    const m = SEMVER_RE.exec(v);
+    if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined) return null;
+    return [Number(m[1]), Number(m[2]), Number(m[3])];
+  };
+  const have = parse(version);
+  const want = parse(min);
+  if (have === null || want === null) return false;
+  for (let i = 0; i < 3; i++) {
+    if (have[i]! !== want[i]!) return have[i]! > want[i]!;
+  }
+  return true;
+}
+
 /** strconv.Atoi's error for a digit string (the regexp admits nothing else). */
 function atoiProblem(text: string): string | null {
   if (text === "") return `strconv.Atoi: parsing ${goQuote(text)}: invalid syntax`;

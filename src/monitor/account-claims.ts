@@ -5,8 +5,12 @@
 
 import type { AccountClaims } from "../jwt/types.ts";
 
-/** How one field is written: dropped when zero, always, a struct (always, recursed), a pointer to one, a slice of them, or a map (keys sorted). */
-type Shape = "omit" | "keep" | "map" | Fields | { ptr: Fields } | { array: Fields };
+/**
+ * How one field is written: dropped when zero, always, a struct (always,
+ * recursed), a pointer to one, a slice of them, a map (keys sorted), or
+ * signing keys (plain keys as they are, scoped ones as structs).
+ */
+type Shape = "omit" | "keep" | "map" | Fields | { ptr: Fields } | { array: Fields } | { scoped: Fields };
 type Fields = ReadonlyArray<readonly [string, Shape]>;
 
 const PERMISSION: Fields = [
@@ -48,6 +52,31 @@ const EXPORT: Fields = [
   ["advertise", "omit"],
   ...INFO,
 ];
+const RESPONSE_PERMISSION: Shape = {
+  ptr: [
+    ["max", "keep"],
+    ["ttl", "keep"],
+  ],
+};
+const PERMISSIONS: Fields = [
+  ["pub", PERMISSION],
+  ["sub", PERMISSION],
+  ["resp", RESPONSE_PERMISSION],
+];
+/** jwt.UserScope: its template is a user's permissions and limits. */
+const USER_SCOPE: Fields = [
+  ["kind", "omit"],
+  ["key", "omit"],
+  ["role", "omit"],
+  [
+    "template",
+    [
+      ...PERMISSIONS,
+      ...["src", "times", "times_location", "subs", "data", "payload", "bearer_token", "allowed_connection_types"].map((k) => [k, "omit"] as const),
+    ],
+  ],
+  ["description", "omit"],
+];
 const LIMITS: Fields = [
   "subs data payload imports exports wildcards disallow_bearer conn leaf",
   "mem_storage disk_storage streams consumer max_ack_pending mem_max_stream_bytes disk_max_stream_bytes max_bytes_required tiered_limits",
@@ -59,24 +88,9 @@ const ACCOUNT: Fields = [
   ["imports", { array: IMPORT }],
   ["exports", { array: EXPORT }],
   ["limits", LIMITS],
-  ["signing_keys", "omit"],
+  ["signing_keys", { scoped: USER_SCOPE }],
   ["revocations", "map"],
-  [
-    "default_permissions",
-    [
-      ["pub", PERMISSION],
-      ["sub", PERMISSION],
-      [
-        "resp",
-        {
-          ptr: [
-            ["max", "keep"],
-            ["ttl", "keep"],
-          ],
-        },
-      ],
-    ],
-  ],
+  ["default_permissions", PERMISSIONS],
   ["mappings", "map"],
   ...INFO,
   ["tags", "omit"],
@@ -107,6 +121,10 @@ function isObject(v: unknown): v is Json {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+function isFields(how: Shape): how is Fields {
+  return Array.isArray(how);
+}
+
 function shape(fields: Fields, raw: unknown): Json {
   const src = isObject(raw) ? raw : {};
   const out: Json = {};
@@ -117,11 +135,12 @@ function shape(fields: Fields, raw: unknown): Json {
       if (!isZero(v)) out[key] = v;
     } else if (how === "map") {
       if (isObject(v) && !isZero(v)) out[key] = Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]));
-    } else if ("ptr" in how) {
+    } else if (isFields(how)) out[key] = shape(how, v);
+    else if ("ptr" in how) {
       if (isObject(v)) out[key] = shape(how.ptr, v);
     } else if ("array" in how) {
       if (Array.isArray(v) && v.length > 0) out[key] = v.map((x) => shape(how.array, x));
-    } else out[key] = shape(how, v);
+    } else if (Array.isArray(v) && v.length > 0) out[key] = v.map((x) => (typeof x === "string" ? x : shape(how.scoped, x)));
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // ConnInfo as it was at close, its subscriptions, user and account.
 
 import type { Client } from "../client/client.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
 import { goTime } from "../server/system.ts";
 import { accountName, baseConnInfo, jwtFields, subDetail, type ConnInfo, type SubDetail } from "./conninfo.ts";
 

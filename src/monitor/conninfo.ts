@@ -6,7 +6,7 @@
 import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
 import { jwtUserFacts } from "../accounts/jwt-recheck.ts";
 import type { Client } from "../client/client.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
 import { subjectString } from "../client/tls.ts";
 import { jwtNameAndTags } from "../server/events.ts";
 import { goTime } from "../server/system.ts";

@@ -10,7 +10,7 @@
 // subscriptions (the system account's, service imports) have no connection
 // here and are not listed, though they are counted.
 
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
 import type { SublistStats } from "../sublist/types.ts";
 import { isValidLiteralSubject, subjectMatchesPattern } from "../sublist/subject.ts";
 import { goTime } from "../server/system.ts";

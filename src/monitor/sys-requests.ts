@@ -9,8 +9,9 @@
 // - `$SYS.REQ.ACCOUNT.NSUBS`: how many subscriptions here match a subject.
 // A request with no reply subject gets nothing. Its body, if any, decodes
 // into 2.9.10's <X>EventOptions (the endpoint's options and the server
-// filter); the answer is `{server, data}`, or `{server, error}` with 400
-// for a body that does not decode and 500 for what the endpoint refuses.
+// filter); the answer is `{server, data}` (compressed as the request's
+// Accept-Encoding asks, encoding.ts), or `{server, error}` with 400 for a
+// body that does not decode and 500 for what the endpoint refuses.
 // Users of other accounts reach CONNZ and STATZ through the service imports
 // of accounts/system-imports.ts, which put their account in the subject.
 
@@ -21,6 +22,7 @@ import { accountInfo, accountz, type AccountzOptions } from "./accountz.ts";
 import { accstatz, type AccountStatzOptions } from "./accstatz.ts";
 import { connz, type ConnzOptions } from "./connz.ts";
 import { FilteredResponseError, MonitorError } from "./errors.ts";
+import { acceptEncoding, encodeReply } from "./encoding.ts";
 import { EVENT_FILTER_FIELDS, filteredOut, type EventFilter } from "./event-filter.ts";
 import { gatewayz, type GatewayzOptions } from "./gatewayz.ts";
 import { decodeGoOptions, GO_BOOL, GO_INT, GO_STRING, GO_STRINGS, GO_UINT64, type GoFields } from "./go-options.ts";
@@ -173,7 +175,13 @@ function zRequest(sys: SystemClient, host: MonitorHost, m: SysMessage, struct: s
     sys.publish(m.reply, "", goMarshal({ server: sys.serverInfo(), data: null, error: { code: 500, description: e.message } }));
     return;
   }
-  sys.publish(m.reply, "", goMarshal({ server: sys.serverInfo(), data }));
+  const body = goMarshal({ server: sys.serverInfo(), data });
+  const encoding = acceptEncoding(m.headers);
+  if (encoding === null) sys.publish(m.reply, "", body);
+  else {
+    const { data: encoded, hdr } = encodeReply(new TextEncoder().encode(body), encoding);
+    sys.publish(m.reply, "", encoded, hdr);
+  }
 }
 
 /** accNumSubsReq: `queue` is a Go []byte, so base64 in JSON. */

@@ -1,5 +1,6 @@
 // What the parser calls. One method per protocol operation; the connection
-// (client today, leaf and route later) implements it and enforces the rules.
+// (a client or a leaf node connection; routes later) implements it and
+// enforces the rules.
 
 /**
  * The PUB/HPUB being delivered. One object per parser, reused for every
@@ -21,7 +22,18 @@ export interface PubArgs {
   /** Holds the payload at [dataStart, dataStart + size). */
   data: Uint8Array;
   dataStart: number;
+  /**
+   * LMSG/HMSG from a leaf node: the queue groups the message is for, as a
+   * space-separated run of `buf` at [queuesStart, queuesEnd); -1 when the
+   * message names none (then local queue subscribers do not get it).
+   * Always -1 for a client's PUB.
+   */
+  queuesStart: number;
+  queuesEnd: number;
 }
+
+/** Which side of the protocol a parser reads: the op table and message forms differ. */
+export type ParserKind = "client" | "leaf";
 
 export interface ProtocolHandler {
   /** True once the connection is closed: the parser stops feeding it. */
@@ -40,6 +52,9 @@ export interface ProtocolHandler {
   onPong(): void;
   onInfo(arg: Uint8Array): void;
   onErr(arg: Uint8Array): void;
+  /** Leaf node connections: `LS+ subject [queue weight]` and `LS- subject [queue]`. */
+  onLeafSub(arg: Uint8Array): void;
+  onLeafUnsub(arg: Uint8Array): void;
 
   /** Error replies the parser asks for before it throws. */
   onUnknownOp(): void;

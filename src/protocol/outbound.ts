@@ -125,6 +125,56 @@ export class Outbound {
     this.len = at;
   }
 
+  /**
+   * One message to a leaf node (the reference's msgHeaderForRouteOrLeaf):
+   * `LMSG <subject> [reply] <size>`, with queue groups `LMSG <subject> | q1
+   * q2 <size>` or `LMSG <subject> + <reply> q1 q2 <size>`; HMSG puts the
+   * header size before the total (no sid). `queues` is "" for none.
+   */
+  leafMsg(
+    subject: string,
+    line: Uint8Array,
+    replyStart: number,
+    replyEnd: number,
+    queues: string,
+    hdr: number,
+    data: Uint8Array,
+    from: number,
+    to: number,
+  ): void {
+    const size = to - from;
+    this.reserve(40 + subject.length + (replyEnd - replyStart) + queues.length + size);
+    this.latin1(hdr >= 0 ? "HMSG " : "LMSG ");
+    this.latin1(subject);
+    this.byte(32);
+    if (queues !== "") {
+      if (replyStart >= 0) {
+        this.byte(43); // +
+        this.byte(32);
+        this.range(line, replyStart, replyEnd);
+        this.byte(32);
+      } else {
+        this.byte(124); // |
+        this.byte(32);
+      }
+      this.latin1(queues);
+      this.byte(32);
+    } else if (replyStart >= 0) {
+      this.range(line, replyStart, replyEnd);
+      this.byte(32);
+    }
+    if (hdr >= 0) {
+      this.int(hdr);
+      this.byte(32);
+    }
+    this.int(size);
+    this.byte(13);
+    this.byte(10);
+    this.range(data, from, to);
+    this.byte(13);
+    this.byte(10);
+  }
+
   /** Writes `src[from, to)`; lets callers skip a subarray() per message. */
   range(src: Uint8Array, from: number, to: number): void {
     const n = to - from;

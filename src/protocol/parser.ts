@@ -4,7 +4,7 @@
 // a frame that spans chunks is copied (into reused scratch buffers). Nothing
 // is allocated per message on the fast path.
 
-import type { ProtocolHandler, PubArgs } from "./handler.ts";
+import type { ParserKind, ProtocolHandler, PubArgs } from "./handler.ts";
 import { ParseError } from "./errors.ts";
 import { goQuoteBytes } from "./gojson.ts";
 
@@ -37,6 +37,11 @@ const enum Op {
   Ok,
   Err,
   Info,
+  /** Leaf node connections only. */
+  LeafSub,
+  LeafUnsub,
+  LeafMsg,
+  LeafHMsg,
 }
 
 /** Ops a client may send (the protocol's client side). Anything else, including
@@ -47,6 +52,20 @@ const CLIENT_OPS: readonly [string, Op][] = [
   ["HPUB", Op.HPub],
   ["SUB", Op.Sub],
   ["UNSUB", Op.Unsub],
+  ["PING", Op.Ping],
+  ["PONG", Op.Pong],
+  ["+OK", Op.Ok],
+  ["-ERR", Op.Err],
+  ["INFO", Op.Info],
+];
+
+/** Ops a leaf node connection speaks (both sides send the same set). */
+const LEAF_OPS: readonly [string, Op][] = [
+  ["CONNECT", Op.Connect],
+  ["LS+", Op.LeafSub],
+  ["LS-", Op.LeafUnsub],
+  ["LMSG", Op.LeafMsg],
+  ["HMSG", Op.LeafHMsg],
   ["PING", Op.Ping],
   ["PONG", Op.Pong],
   ["+OK", Op.Ok],
@@ -138,6 +157,7 @@ class OpTable {
 }
 
 const CLIENT_TABLE = new OpTable(CLIENT_OPS);
+const LEAF_TABLE = new OpTable(LEAF_OPS);
 
 /** Size fields: decimal digits only, at most 9 of them (as the reference). */
 const MAX_SIZE_DIGITS = 9;
@@ -154,7 +174,8 @@ export class Parser {
   connectRequired = false;
 
   private state: State = State.OpStart;
-  private readonly table: OpTable = CLIENT_TABLE;
+  private readonly table: OpTable;
+  private readonly kind: ParserKind;
   private node = 1;
   private op: Op = Op.None;
 
@@ -172,6 +193,8 @@ export class Parser {
   private pubLine: Uint8Array = new Uint8Array(256);
 
   private readonly tokens = new Int32Array(8 * 2);
+  /** A leaf message names any number of queue groups. */
+  private readonly leafTokens = new Int32Array(128 * 2);
   private readonly pa: PubArgs = {
     buf: EMPTY,
     subjectStart: 0,
@@ -182,14 +205,19 @@ export class Parser {
     size: 0,
     data: EMPTY,
     dataStart: 0,
+    queuesStart: -1,
+    queuesEnd: -1,
   };
 
   constructor(
     private readonly handler: ProtocolHandler,
     limits: { maxControlLine: number; maxPayload: number },
+    kind: ParserKind = "client",
   ) {
     this.maxControlLine = limits.maxControlLine;
     this.maxPayload = limits.maxPayload;
+    this.kind = kind;
+    this.table = kind === "leaf" ? LEAF_TABLE : CLIENT_TABLE;
   }
 
   /**
@@ -372,7 +400,7 @@ export class Parser {
     const pa = this.pa;
     if (pa.buf === this.pubLine) return;
     const from = pa.subjectStart;
-    const to = pa.replyStart >= 0 ? pa.replyEnd : pa.subjectEnd;
+    const to = Math.max(pa.subjectEnd, pa.replyEnd, pa.queuesEnd);
     if (this.pubLine.length < to - from) this.pubLine = new Uint8Array(to - from);
     this.pubLine.set(pa.buf.subarray(from, to));
     pa.buf = this.pubLine;
@@ -381,6 +409,10 @@ export class Parser {
     if (pa.replyStart >= 0) {
       pa.replyStart -= from;
       pa.replyEnd -= from;
+    }
+    if (pa.queuesStart >= 0) {
+      pa.queuesStart -= from;
+      pa.queuesEnd -= from;
     }
     if (this.state !== State.Payload) {
       // The payload itself was complete in the old chunk; keep it too.
@@ -423,6 +455,13 @@ export class Parser {
         if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
         this.pubArgs(line, start, end, true);
         return;
+      case Op.LeafMsg:
+        this.leafMsgArgs(line, start, end, false);
+        return;
+      case Op.LeafHMsg:
+        if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
+        this.leafMsgArgs(line, start, end, true);
+        return;
     }
     const arg = line.subarray(start, end);
     switch (this.op) {
@@ -441,7 +480,71 @@ export class Parser {
       case Op.Info:
         this.handler.onInfo(arg);
         break;
+      case Op.LeafSub:
+        this.handler.onLeafSub(arg);
+        break;
+      case Op.LeafUnsub:
+        this.handler.onLeafUnsub(arg);
+        break;
     }
+  }
+
+  /**
+   * A leaf node's message (processLeafMsgArgs / processLeafHeaderMsgArgs):
+   * `LMSG subject [reply] size`, `LMSG subject | q1 [q2...] size`,
+   * `LMSG subject + reply q1 [q2...] size`; HMSG the same with the header
+   * size before the total (no sid, unlike a client's HMSG).
+   */
+  private leafMsgArgs(line: Uint8Array, start: number, end: number, headers: boolean): void {
+    const tok = this.leafTokens;
+    const t = splitArgsRange(line, start, end, tok);
+    const fn = headers ? "processLeafHeaderMsgArgs" : "processLeafMsgArgs";
+    const sizes = headers ? 2 : 1;
+    if (t < 0 || t < sizes + 1) throw new ParseError("protocol_violation", `${fn} Parse Error: ${goQuoteBytes(line.subarray(start, end))}`);
+    const pa = this.pa;
+    pa.buf = line;
+    pa.subjectStart = tok[0]!;
+    pa.subjectEnd = tok[1]!;
+    pa.replyStart = pa.replyEnd = pa.queuesStart = pa.queuesEnd = -1;
+    if (t === sizes + 2) {
+      pa.replyStart = tok[2]!;
+      pa.replyEnd = tok[3]!;
+    } else if (t > sizes + 2) {
+      const ind = tok[2]!;
+      const indicator = tok[3]! - ind === 1 ? line[ind] : 0;
+      if (indicator !== 43 /* + */ && indicator !== 124 /* | */) {
+        throw new ParseError("protocol_violation", `${fn} Bad or Missing Reply Indicator: ${goQuoteBytes(line.subarray(ind, tok[3]!))}`);
+      }
+      let q = 2;
+      if (indicator === 43) {
+        pa.replyStart = tok[4]!;
+        pa.replyEnd = tok[5]!;
+        q = 3;
+      }
+      const lastQueue = t - sizes - 1;
+      if (lastQueue >= q) {
+        pa.queuesStart = tok[q * 2]!;
+        pa.queuesEnd = tok[lastQueue * 2 + 1]!;
+      }
+    }
+    const last = (t - 1) * 2;
+    const size = parseSize(line, tok[last]!, tok[last + 1]!);
+    if (headers) {
+      const hdr = parseSize(line, tok[last - 2]!, tok[last - 1]!);
+      if (hdr < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Header Size: ${goQuoteBytes(line.subarray(start, end))}`);
+      if (size < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Size: ${goQuoteBytes(line.subarray(start, end))}`);
+      if (hdr > size) throw new ParseError("protocol_violation", `${fn} Header Size larger then TotalSize: ${goQuoteBytes(line.subarray(start, end))}`);
+      pa.hdr = hdr;
+    } else {
+      if (size < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Size: ${goQuoteBytes(line.subarray(start, end))}`);
+      pa.hdr = -1;
+    }
+    pa.size = size;
+    if (size > this.maxPayload) {
+      this.handler.onMaxPayload();
+      throw new ParseError("max_payload", `maximum payload exceeded: ${size} vs ${this.maxPayload}`);
+    }
+    this.state = State.Payload;
   }
 
   /** PUB <subject> [reply] <size> / HPUB <subject> [reply] <hdr> <total>. */
@@ -452,6 +555,7 @@ export class Parser {
     const sizes = headers ? 2 : 1;
     if (t !== sizes + 1 && t !== sizes + 2) throw this.pubArgError(headers, "Parse Error", line, start, end);
     pa.buf = line;
+    pa.queuesStart = pa.queuesEnd = -1;
     pa.subjectStart = tok[0]!;
     pa.subjectEnd = tok[1]!;
     if (t === sizes + 2) {

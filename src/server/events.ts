@@ -17,6 +17,7 @@ import type { Account } from "../accounts/account.ts";
 import { jwtUserFacts } from "../accounts/jwt-recheck.ts";
 import type { Client } from "../client/client.ts";
 import { accountStat } from "./stats.ts";
+import { nuid } from "./identity.ts";
 import { goTime, type SysMessage, type SystemClient } from "./system.ts";
 
 const HEARTBEAT_MS = 30_000;
@@ -28,17 +29,7 @@ interface TypedEvent {
 }
 
 function typedEvent(type: string, at = new Date()): TypedEvent {
-  return { type: `io.nats.server.advisory.v1.${type}`, id: eventId(), timestamp: goTime(at) };
-}
-
-const NUID_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/** A 22-character base-62 id, as nats-server's nuid (events are told apart by it only). */
-function eventId(): string {
-  const b = crypto.getRandomValues(new Uint8Array(22));
-  let s = "";
-  for (const x of b) s += NUID_DIGITS[x % 62];
-  return s;
+  return { type: `io.nats.server.advisory.v1.${type}`, id: nuid(), timestamp: goTime(at) };
 }
 
 /** The user JWT's name and tags (the `name_tag` and `tags` of ClientInfo); it was verified at CONNECT. */

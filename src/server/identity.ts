@@ -21,3 +21,13 @@ export function newServerId(): string {
   raw[34] = sum >>> 8;
   return new TextDecoder().decode(base32.encode(raw));
 }
+
+const NUID_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** A 22-character base-62 id, as nats-server's nuid (event ids, the leaf node loop detection subject). */
+export function nuid(): string {
+  const b = crypto.getRandomValues(new Uint8Array(22));
+  let s = "";
+  for (const x of b) s += NUID_DIGITS[x % 62];
+  return s;
+}

@@ -2,7 +2,7 @@
 // wait the grace period, then close clients spread over the rest of the
 // duration, at most one second apart.
 
-import { ClosedReason } from "../client/closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import type { Server } from "./server.ts";
 import { clientInfoLine } from "./info.ts";
 

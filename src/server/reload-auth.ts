@@ -8,7 +8,7 @@ import { authenticate, authRequired, noAuthUser, type AuthResult } from "../auth
 import { authenticateJwt } from "../auth/authenticate-jwt.ts";
 import type { AuthConfig } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
-import { ClosedReason } from "../client/closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import { applyAuthResult, authFailed } from "../client/auth.ts";
 import { refreshDenyFilter, removeSub } from "../client/subscribe.ts";
 import { goQuote } from "../protocol/text.ts";

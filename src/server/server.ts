@@ -4,8 +4,8 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import { Account, GLOBAL_ACCOUNT } from "../accounts/account.ts";
-import { Client } from "../client/client.ts";
-import { ClosedReason } from "../client/closed.ts";
+import { Client, ConnKind } from "../client/client.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import type { ClientHost } from "../client/host.ts";
 import { ERR } from "../protocol/errors.ts";
 import { defaultOptions, type ServerOptions } from "../config/types.ts";
@@ -36,6 +36,12 @@ import { logTrust } from "./trust-log.ts";
 import { hostPort } from "../config/address.ts";
 import { ConfigError } from "../config/errors.ts";
 import { MonitorListener } from "../monitor/http.ts";
+import { LeafnodeListener, type LeafListenerHost } from "../leafnode/listener.ts";
+import { RemoteLeaf, type RemoteHost } from "../leafnode/remote.ts";
+import { LeafState } from "../leafnode/state.ts";
+import { unregisterLeaf } from "../leafnode/register.ts";
+import { remotePermissions } from "../leafnode/permissions.ts";
+import { compilePermissions } from "../auth/permissions.ts";
 import { parseWebsocketOptions, websocketProblem, type WebsocketOptions } from "../websocket/options.ts";
 import { gatewayConfigured, leafnodeProblem, parseLeafnodeOptions, type LeafnodeOptions } from "../leafnode/options.ts";
 import { hasAuthOverride, websocketAuth } from "../websocket/auth.ts";
@@ -46,7 +52,7 @@ import type { ConnectionType } from "../auth/types.ts";
 import type { Transport } from "../client/client.ts";
 import type { MonitorHost } from "../monitor/host.ts";
 import { ClosedConns, snapshotClosed } from "../monitor/closed-conns.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../delivery/subscription.ts";
 import type { RouteConn } from "../monitor/routez.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
@@ -56,7 +62,7 @@ export class MonitorStartError extends Error {}
 /** The websocket port could not be bound (nats-server: "Unable to listen for websocket connections: ..."). */
 export class WebsocketStartError extends Error {}
 
-export class Server implements ClientHost, MonitorHost, WebsocketHost {
+export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListenerHost, RemoteHost {
   options: ServerOptions;
   auth: AuthConfig;
   /** TLS on the client port, or null. */
@@ -94,6 +100,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
   readonly routes = new Map<number, RouteConn>();
   readonly leafs = new Map<number, Client>();
   private monitor: MonitorListener | null = null;
+  private leafListener: LeafnodeListener | null = null;
+  private readonly remotes: RemoteLeaf[] = [];
   /** Stops the system account's timers (STATSZ). */
   private stopSystemServices: (() => void) | null = null;
 
@@ -182,6 +190,30 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
     return this.listener?.port ?? this.options.port;
   }
   /** The websocket port actually listened on (0 without one). */
+  /** The leaf node port actually listened on (0 without one). */
+  get leafnodePort(): number {
+    return this.leafListener?.port ?? 0;
+  }
+  get reconnectIntervalMs(): number {
+    return this.leafnodeOptions?.reconnectIntervalMs ?? 1000;
+  }
+  /** How often failed first connects and reconnects are logged as errors (connect_error_reports, reconnect_error_reports). */
+  get connectErrorReports(): number {
+    const v = this.options.extra.connect_error_reports;
+    return typeof v === "number" && v > 0 ? v : 3600;
+  }
+  get reconnectErrorReports(): number {
+    const v = this.options.extra.reconnect_error_reports;
+    return typeof v === "number" && v > 0 ? v : 1;
+  }
+  /** An existing account by name (configured, or loaded from its JWT), or null. */
+  lookupAccount(name: string): Account | null {
+    const known = this.accounts.get(name);
+    if (known !== undefined) return known;
+    if (this.auth.trust === undefined) return this.auth.accounts.has(name) ? this.accountFor(name) : null;
+    const a = this.jwtAccount(name);
+    return a instanceof Account ? a : null;
+  }
   get websocketPort(): number {
     return this.websocket?.port ?? 0;
   }
@@ -217,6 +249,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
     if (this.system !== null) this.stopSystemServices = startSystemServices(this.system, this);
     this.startMonitoring();
     this.startWebsocket();
+    this.startLeafnodes();
 
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
@@ -281,6 +314,55 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
       throw new WebsocketStartError((e as Error).message);
     }
     this.websocket = l;
+  }
+
+  /** After the websocket port, as 2.9.10: the leaf node port, then the remotes. */
+  private startLeafnodes(): void {
+    const lo = this.leafnodeOptions;
+    if (lo === null) return;
+    if (lo.port !== 0) {
+      const l = new LeafnodeListener(this);
+      l.start();
+      this.leafListener = l;
+    }
+    const signatures = this.options.leafnodeSignatures ?? [];
+    lo.remotes.forEach((ro, i) => {
+      const r = new RemoteLeaf(ro, this, signatures[i] ?? null);
+      this.remotes.push(r);
+      r.start();
+    });
+  }
+
+  /** A connection on the leaf node port. */
+  acceptedLeaf(s: Socket<SocketData>): Client {
+    const c = this.newLeaf(s, s.remoteAddress, s.remotePort, null);
+    s.data = { client: c, upgraded: false, sniffed: null };
+    c.nonce = newNonce();
+    return c;
+  }
+
+  /** A connection this server dialed for a remote, bound to its local account. */
+  solicitedLeaf(s: Socket<SocketData>, remote: RemoteLeaf): Client | null {
+    const account = this.lookupAccount(remote.opts.localAccount);
+    if (account === null) {
+      this.logger.error(`Unable to lookup account ${remote.opts.localAccount} for solicited leafnode connection: ${remote.opts.localAccount} not found`);
+      s.end();
+      return null;
+    }
+    const c = this.newLeaf(s, s.remoteAddress, s.remotePort, remote);
+    c.bindAccount(account);
+    this.logger.notice(`${c.label()} - Leafnode connection created for account: ${account.name} `);
+    return c;
+  }
+
+  private newLeaf(t: Transport, host: string, port: number, remote: RemoteLeaf | null): Client {
+    const c = new Client(this, this.nextCid++, t, this.globalAccount, host, port, ConnKind.Leaf);
+    c.leaf = new LeafState(this, remote);
+    c.connectionType = "LEAFNODE";
+    // Leaf node connections are never verbose, pedantic or echoing.
+    c.opts.verbose = c.opts.pedantic = c.opts.echo = false;
+    c.perms = remote === null ? null : compilePermissions(remotePermissions(remote.opts));
+    return c;
   }
 
   /** Undoes what start() did before failing. */
@@ -352,6 +434,10 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
   }
 
   clientClosed(c: Client, subs: readonly Subscription[]): void {
+    if (c.leaf !== null) {
+      this.leafClosed(c);
+      return;
+    }
     this.clients.delete(c.cid);
     addTraffic(this.closedTraffic, c);
     this.closedConns.add(snapshotClosed(c, subs, Date.now()));
@@ -360,6 +446,15 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
       disconnectEvent(this.system, c, this.globalAccount);
     }
     this.logger.debug(`${c.label()} - Client connection closed: ${c.closeReason}`);
+  }
+
+  private leafClosed(c: Client): void {
+    const leaf = c.leaf!;
+    if (leaf.timer !== null) clearTimeout(leaf.timer);
+    unregisterLeaf(c);
+    addTraffic(this.closedTraffic, c);
+    this.logger.notice(`${c.label()} - Leafnode connection closed: ${c.closeReason} account: ${c.account.name}`);
+    if (!this.shuttingDown) leaf.remote?.closed(c);
   }
 
   /** The system account, for STATSZ's active accounts (2.9.10's internal client keeps it active). */
@@ -489,6 +584,10 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
     // After the clients: they get their close frames before Bun's own.
     this.websocket?.stop();
     this.websocket = null;
+    for (const r of this.remotes) r.stop();
+    for (const l of [...this.leafs.values()]) l.close(ClosedReason.ServerShutdown);
+    this.leafListener?.stop();
+    this.leafListener = null;
     if (this.options.portsFileDir) removePortsFile(this.options.portsFileDir);
     this.logger.notice("Server Exiting..");
     this.resolveDone();
@@ -498,7 +597,6 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost {
 /** Configured blocks whose subsystems are still to come, so operators are told, not surprised. */
 function unservedFeatures(o: ServerOptions): string[] {
   const out: string[] = [];
-  if (o.leafnodes !== undefined) out.push("leafnodes");
   if (o.cluster !== undefined) out.push("cluster");
   if (o.gateway !== undefined) out.push("gateway");
   if (o.mqtt !== undefined) out.push("mqtt");

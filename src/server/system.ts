@@ -7,8 +7,8 @@
 
 import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
-import { routeMsg } from "../client/publish.ts";
-import { Subscription, type Forwarder, type Hop } from "../client/subscription.ts";
+import { routeMsg } from "../delivery/route.ts";
+import { Subscription, type Forwarder, type Hop } from "../delivery/subscription.ts";
 import type { ServerOptions } from "../config/types.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import { latin1, latin1Bytes, wireSubject } from "../protocol/text.ts";
@@ -20,6 +20,8 @@ export interface SysMessage {
   /** "" when the publisher gave none. */
   reply: string;
   payload: Uint8Array;
+  /** The header block, "" when it has none. */
+  headers: string;
 }
 
 export type SysHandler = (msg: SysMessage) => void;
@@ -50,8 +52,9 @@ class InternalHandler implements Forwarder {
     const start = pa.dataStart + Math.max(pa.hdr, 0);
     // The parser reuses its buffer: keep a copy.
     const payload = pa.data.slice(start, pa.dataStart + pa.size);
+    const headers = pa.hdr > 0 ? latin1(pa.data.subarray(pa.dataStart, start)) : "";
     // Run outside the routing loop: a handler may close clients or rewire accounts.
-    queueMicrotask(() => this.handler({ subject, reply, payload }));
+    queueMicrotask(() => this.handler({ subject, reply, payload, headers }));
   }
 }
 
@@ -77,9 +80,10 @@ export class SystemClient {
   /**
    * Publishes in the system account as the server. An empty reply still
    * shows in the MSG line (`MSG subj sid  size`), as nats-server 2.9.10's
-   * internal client writes it.
+   * internal client writes it. `hdr`: the length of a header block at the
+   * start of `body` (-1: none).
    */
-  publish(subject: string, reply: string, body: string | Uint8Array): void {
+  publish(subject: string, reply: string, body: string | Uint8Array, hdr = -1): void {
     const data = typeof body === "string" ? enc.encode(body) : body;
     const buf = latin1Bytes(subject + reply);
     const pa: PubArgs = {
@@ -88,10 +92,12 @@ export class SystemClient {
       subjectEnd: subject.length,
       replyStart: subject.length,
       replyEnd: buf.length,
-      hdr: -1,
+      hdr,
       size: data.length,
       data,
       dataStart: 0,
+      queuesStart: -1,
+      queuesEnd: -1,
     };
     routeMsg(null, this.account, pa, subject, null);
   }

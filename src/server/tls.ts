@@ -11,7 +11,7 @@ import { posOf } from "../config/meta.ts";
 import { parseGoDuration } from "../config/duration.ts";
 import type { ConfMap, ConfPos, ConfValue } from "../config/types.ts";
 import type { Client } from "../client/client.ts";
-import { ClosedReason } from "../client/closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 import { startAuth } from "../client/auth.ts";
 import { tlsState } from "../client/tls.ts";
 

@@ -2,7 +2,7 @@
 // (nats-server 2.9.10 wsEnqueueCloseMessage): a status per close reason,
 // and the reason's text, cut to fit a control frame.
 
-import { ClosedReason } from "../client/closed.ts";
+import { ClosedReason } from "../protocol/closed.ts";
 
 const NORMAL = 1000;
 const GOING_AWAY = 1001;

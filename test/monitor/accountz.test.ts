@@ -39,6 +39,9 @@ function detail(d: Json): Json {
   const out: Json = { ...d, update_time: typeof d.update_time, sublist_stats: Object.keys(d.sublist_stats) };
   if (d.is_system) out.subscriptions = typeof d.subscriptions;
   for (const k of ["exports", "imports"]) if (d[k]) out[k] = [...d[k]].sort(bySerial);
+  // Signing keys come in Go's map order.
+  const keys = d.decoded_jwt?.nats?.signing_keys;
+  if (keys) out.decoded_jwt = { ...d.decoded_jwt, nats: { ...d.decoded_jwt.nats, signing_keys: [...keys].sort(bySerial) } };
   // Response mappings are keyed by random `_R_` subjects, to random inboxes.
   if (d.responses) out.responses = Object.values(d.responses).map((r: any) => ({ ...r, subject: typeof r.subject, to: typeof r.to }));
   if (d.exports) out.exports = out.exports.map((e: Json) => (e.approved_accounts ? { ...e, approved_accounts: [...e.approved_accounts].sort() } : e));
@@ -178,10 +181,29 @@ describe("/accountz in operator mode (same as nats-server 2.9.10)", async () => 
     expect(b.decoded_jwt.sub).toBe(w.keys.b);
     const a = (await get(servers[0]!, `/accountz?acc=${w.keys.a}`)).body.account_detail;
     expect(Object.keys(a.revoked_user ?? {}).length).toBe(2);
+    // Signing keys, a scoped one among them; an import whose activation expired.
+    for (const m of servers) await (await jwtClient(m.s.port, w.users.c!)).flush();
+    const c = await same(servers, `/accountz?acc=${w.keys.c}`, accountz);
+    expect(c.account_detail.decoded_jwt.nats.signing_keys.length).toBe(2);
+    expect(c.account_detail.complete).toBe(false);
   });
 
   test("/accstatz counts the JWT account's client", async () => {
     const z = await same(servers, "/accstatz", accstatz);
-    expect(z.account_statz.map((s: Json) => [s.acc, s.conns])).toEqual([[w.keys.b, 1]]);
+    expect(z.account_statz.map((s: Json) => [s.acc, s.conns]).sort()).toEqual([[w.keys.b, 1], [w.keys.c, 1]].sort());
+  });
+});
+
+describe("/accountz without accounts configured (same as nats-server 2.9.10)", () => {
+  test("the server's own $SYS, and none with no_system_account", async () => {
+    const withSys = await pair(["-m", "-1"]);
+    for (const path of ["/accountz", "/accountz?acc=%24G", "/accountz?acc=%24SYS", "/accstatz?unused=1"]) {
+      await same(withSys, path, path.startsWith("/accstatz") ? accstatz : accountz);
+    }
+    const without = await pair(["-c", writeConf("no_system_account: true\nhttp: 127.0.0.1:-1\n")]);
+    const z = await same(without, "/accountz", accountz);
+    expect(z.system_account).toBeUndefined();
+    const g = await same(without, "/accountz?acc=%24G", accountz);
+    expect(g.account_detail.imports).toBeUndefined();
   });
 });

@@ -7,7 +7,8 @@
 // `data`, and by their deterministic values; error replies compare whole.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { connect, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { gunzipSync } from "node:zlib";
+import { connect, headers, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { writeConf } from "../helpers/conf.ts";
 import { sortedShape } from "../helpers/monitor-pair.ts";
 import { haveReference, NATS_SERVER, startServer, type RunningServer } from "../helpers/servers.ts";
@@ -59,6 +60,31 @@ async function ask(nc: NatsConnection, subject: string, body = "", quiet = 400):
   await Promise.race([firstCame.then(() => Bun.sleep(100)), Bun.sleep(quiet).then(() => (got.length === 0 ? undefined : firstCame))]);
   sub.unsubscribe();
   return got;
+}
+
+/** A snappy framed stream of uncompressed chunks (type 1) read back, each chunk's masked CRC-32C checked. */
+function unsnappy(b: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let at = 10;
+  while (at < b.length) {
+    const len = b[at + 1]! | (b[at + 2]! << 8) | (b[at + 3]! << 16);
+    expect(b[at]).toBe(1);
+    const part = b.subarray(at + 8, at + 4 + len);
+    expect(new DataView(b.buffer, b.byteOffset + at + 4, 4).getUint32(0, true)).toBe(maskedCrc32c(part));
+    out.push(...part);
+    at += 4 + len;
+  }
+  return new Uint8Array(out);
+}
+
+function maskedCrc32c(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const x of data) {
+    crc ^= x;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0x82f63b78 ^ (crc >>> 1) : crc >>> 1;
+  }
+  crc = (crc ^ 0xffffffff) >>> 0;
+  return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
 const SERVER_KEYS = ["name", "host", "id", "ver", "seq", "jetstream", "time"];
@@ -141,6 +167,33 @@ describe("system account monitoring requests (same as nats-server 2.9.10)", asyn
     await same(sys, "$SYS.REQ.SERVER.PING.SUBSZ", '{"test":"a.*"}');
     const [e] = await same(sys, "$SYS.REQ.SERVER.PING.VARZ", "[1]");
     expect(e!.error).toEqual({ code: 400, description: "json: cannot unmarshal array into Go value of type server.VarzEventOptions" });
+  });
+
+  test("Accept-Encoding: gzip, snappy (s2), or the body as is marked identity; errors are not encoded", async () => {
+    const asked = async (nc: NatsConnection, encoding: string, body = ""): Promise<{ ce: string; data: Uint8Array }> => {
+      const h = headers();
+      h.set("Accept-Encoding", encoding);
+      const m = await nc.request("$SYS.REQ.SERVER.PING.HEALTHZ", body, { timeout: 2000, headers: h });
+      return { ce: m.headers?.get("Content-Encoding") ?? "", data: m.data };
+    };
+    const dec = new TextDecoder();
+    for (const nc of sys) {
+      const gz = await asked(nc, "gzip");
+      expect(gz.ce).toBe("gzip");
+      expect(JSON.parse(dec.decode(gunzipSync(gz.data))).data).toEqual({ status: "ok" });
+      const sn = await asked(nc, "GZIP, S2");
+      expect(sn.ce).toBe("snappy");
+      expect([...sn.data.subarray(0, 10)]).toEqual([0xff, 6, 0, 0, ...new TextEncoder().encode("sNaPpY")]);
+      const id = await asked(nc, "br");
+      expect(id.ce).toBe("identity");
+      expect(JSON.parse(dec.decode(id.data)).data).toEqual({ status: "ok" });
+      const err = await asked(nc, "gzip", "[]");
+      expect(err.ce).toBe("");
+      expect(JSON.parse(dec.decode(err.data)).error.code).toBe(400);
+    }
+    // Ours writes uncompressed snappy chunks: check the stream reads back.
+    const ours = await asked(sys[0]!, "snappy");
+    expect(JSON.parse(dec.decode(unsnappy(ours.data))).data).toEqual({ status: "ok" });
   });
 
   test("the server filter: a request for other servers gets no answer", async () => {

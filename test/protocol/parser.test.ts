@@ -42,6 +42,12 @@ class Recorder implements ProtocolHandler {
   onErr(arg: Uint8Array): void {
     this.calls.push(`ERR ${dec.decode(arg)}`);
   }
+  onLeafSub(arg: Uint8Array): void {
+    this.calls.push(`LS+ ${dec.decode(arg)}`);
+  }
+  onLeafUnsub(arg: Uint8Array): void {
+    this.calls.push(`LS- ${dec.decode(arg)}`);
+  }
   onUnknownOp(): void {
     this.calls.push("!unknown");
   }

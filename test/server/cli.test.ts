@@ -109,11 +109,10 @@ describe("command line", () => {
 
   test("blocks of features still to come are parsed, and the log says they are not served", async () => {
     const dir = tmp();
-    // Both together need a system account (2.9.10 validateLeafNode).
-    writeFileSync(join(dir, "s.conf"), "leafnodes { port: 7422 }\ngateway { port: 7522 }\nsystem_account: SYS\naccounts { SYS {} }\n");
+    writeFileSync(join(dir, "s.conf"), "gateway { port: 7522 }\ncluster { port: 7622 }\n");
     const s = await start(["-c", join(dir, "s.conf")]);
-    expect(s.log()).toContain("[WRN] leafnodes is configured but not served");
     expect(s.log()).toContain("[WRN] gateway is configured but not served");
+    expect(s.log()).toContain("[WRN] cluster is configured but not served");
   });
 
   test("log lines have the reference form", async () => {

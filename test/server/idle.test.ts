@@ -5,7 +5,7 @@
 
 import { expect, test } from "bun:test";
 import { Client, type Transport } from "../../src/client/client.ts";
-import { ClosedReason } from "../../src/client/closed.ts";
+import { ClosedReason } from "../../src/protocol/closed.ts";
 import { Server } from "../../src/server/server.ts";
 import { Logger } from "../../src/server/logger.ts";
 import { IdleReclaimer } from "../../src/server/idle.ts";

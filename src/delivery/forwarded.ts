@@ -16,5 +16,8 @@ export function forwarded(pa: PubArgs, subject: string, reply: string | null, da
     size: data === undefined ? pa.size : data.length,
     data: data ?? pa.data,
     dataStart: data === undefined ? pa.dataStart : 0,
+    // A leaf node's queue list is for the subject it named, not this one.
+    queuesStart: -1,
+    queuesEnd: -1,
   };
 }

@@ -22,4 +22,10 @@ export const enum ClosedReason {
   MaxControlLineExceeded = "Maximum Control Line Exceeded",
   ServerShutdown = "Server Shutdown",
   NoRespondersRequiresHeaders = "No Responders Requires Headers",
+  WrongPort = "Incorrect Port",
+  WrongGateway = "Wrong Gateway",
+  MissingAccount = "Missing Account",
+  DuplicateRemoteLeafnodeConnection = "Duplicate Remote LeafNode Connection",
+  MinimumVersionRequired = "Minimum Version Required",
+  ClusterNamesIdentical = "Cluster Names Identical",
 }

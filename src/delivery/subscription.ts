@@ -1,7 +1,7 @@
 // A subscription as the server stores it in an account's sublist.
 
 import type { SubLike } from "../sublist/types.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "../client/client.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import type { Account } from "../accounts/account.ts";
 import type { StreamImport } from "../accounts/stream-import.ts";
@@ -50,6 +50,8 @@ export class Subscription implements SubLike {
   im: StreamImport | null = null;
   /** This subscription's shadows in exporting accounts. */
   shadows: Subscription[] | null = null;
+  /** A leaf node's queue interest: how many members stand behind it on the other side. */
+  weight = 1;
 
   constructor(
     /** The connection it delivers to; null for an internal (forwarding) subscription. */

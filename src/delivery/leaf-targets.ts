@@ -1,0 +1,78 @@
+// The leaf node connections one message goes to (the reference's route
+// targets): each connection once, with the queue groups it was picked for,
+// written as one LMSG/HMSG after the subscriptions are walked. Scratch lists
+// are reused per nesting level (a service import delivers inside a delivery),
+// so routing allocates nothing per message.
+
+import type { Account } from "../accounts/account.ts";
+import type { Client } from "../client/client.ts";
+import type { PubArgs } from "../protocol/handler.ts";
+import type { Subscription } from "./subscription.ts";
+
+export class LeafTargets {
+  private readonly subs: Subscription[] = [];
+  private readonly queues: string[] = [];
+
+  reset(): void {
+    this.subs.length = 0;
+    this.queues.length = 0;
+  }
+
+  /** Adds the subscription's connection, or the queue group to it if it is already there. */
+  add(sub: Subscription, queue: string | null): void {
+    const rc = sub.target.client;
+    const subs = this.subs;
+    for (let i = 0; i < subs.length; i++) {
+      if (subs[i]!.target.client === rc) {
+        if (queue !== null) this.queues[i] = this.queues[i] === "" ? queue : `${this.queues[i]} ${queue}`;
+        return;
+      }
+    }
+    subs.push(sub);
+    this.queues.push(queue ?? "");
+  }
+
+  /** Writes the message to every target; returns how many took it. */
+  send(from: Client | null, pa: PubArgs, subject: string, account: Account): number {
+    const subs = this.subs;
+    let sent = 0;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i]!;
+      const rc = sub.target.client!;
+      if (rc.closed) continue;
+      // A stream import's shadow names the subject as the importer sees it.
+      const subj = sub.im !== null ? sub.im.deliverSubject(subject) : subject;
+      // deny_exports and the hub's permissions: what this side may send over this connection.
+      if (rc.perms !== null && !rc.perms.canPublish(subj)) continue;
+      const hdr = pa.hdr;
+      const withHeaders = hdr > 0 && rc.headers;
+      let start = pa.dataStart;
+      const end = start + pa.size;
+      if (!withHeaders && hdr > 0) start += hdr;
+      rc.out.leafMsg(subj, pa.buf, pa.replyStart, pa.replyEnd, this.queues[i]!, withHeaders ? hdr : -1, pa.data, start, end);
+      rc.outMsgs++;
+      rc.outBytes += end - start;
+      account.outMsgs++;
+      account.outBytes += end - start;
+      if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "LMSG"} ${subj} ${end - start}`);
+      rc.queued();
+      if (from !== null && rc.out.pending > rc.stallAt) from.stallOn(rc);
+      sent++;
+    }
+    return sent;
+  }
+}
+
+const pool: LeafTargets[] = [];
+let depth = 0;
+
+export function acquireLeafTargets(): LeafTargets {
+  const t = (pool[depth] ??= new LeafTargets());
+  depth++;
+  t.reset();
+  return t;
+}
+
+export function releaseLeafTargets(): void {
+  depth--;
+}

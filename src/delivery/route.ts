@@ -1,0 +1,167 @@
+// The one delivery path every connection kind shares: a message published
+// in an account (by a client, a leaf node, the server itself, or forwarded by
+// an import) goes to every matching subscription there. The hot path: no
+// string but the subject, no object per message; MSG/HMSG lines are written
+// byte by byte into each receiver's outbound buffer and the payload is copied
+// once per receiver.
+
+import type { PubArgs } from "../protocol/handler.ts";
+import { latin1 } from "../protocol/text.ts";
+import type { Client } from "../client/client.ts";
+import type { Account } from "../accounts/account.ts";
+import type { Hop, Subscription } from "./subscription.ts";
+import { forwarded } from "./forwarded.ts";
+import { acquireLeafTargets, releaseLeafTargets, type LeafTargets } from "./leaf-targets.ts";
+
+/**
+ * Delivers a message to every matching subscription of `account`: each plain
+ * subscription gets a copy, each queue group one copy. `from` is the
+ * publishing connection (null for a server-made message); `hop` is null for a
+ * message as published, and says what service imports it crossed otherwise.
+ * Such a message skips stream import shadows: a request or response is not
+ * re-exported as a stream (reference processMsgResults). An internal
+ * subscription (a service import) counts as a delivery whatever it does with
+ * the message, as in the reference, so a request into an import never gets a
+ * no-responders status. Returns the number of deliveries.
+ */
+export function routeMsg(from: Client | null, account: Account, pa: PubArgs, subject: string, hop: Hop | null): number {
+  const r = account.sublist.match(subject);
+  const noEcho = from !== null && !from.opts.echo;
+  const fromLeaf = from !== null && from.leaf !== null;
+  let delivered = 0;
+  // Leaf node connections are written once per message, after the loops, with the queue groups they were picked for.
+  let leafs: LeafTargets | null = null;
+
+  const psubs = r.psubs;
+  for (let i = 0; i < psubs.length; i++) {
+    const sub = psubs[i]!;
+    if (sub.im !== null && hop !== null) continue;
+    const rc = sub.target.client;
+    if (rc !== null && rc.leaf !== null) {
+      // Never back where it came from, nor to another leaf of the same remote cluster.
+      if (rc !== from && !(fromLeaf && sameRemoteCluster(from, rc))) (leafs ??= acquireLeafTargets()).add(sub, null);
+      continue;
+    }
+    if (noEcho && sub.client === from) continue;
+    if (deliver(from, sub, pa, subject, account, hop)) delivered++;
+  }
+
+  // One copy per queue group, to a member picked at random; if it cannot
+  // take it (closed, own message without echo), the next one is tried. A
+  // leaf node's message names the groups it is for: no others get it, and
+  // none when it names none (a service import's forward is a new message).
+  const qsubs = r.qsubs;
+  const queueFilter = fromLeaf && hop === null;
+  if (!queueFilter || pa.queuesStart >= 0) {
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g]!;
+      if (queueFilter && !queueListed(pa, group[0]!.queue!)) continue;
+      const n = group.length;
+      const start = (Math.random() * n) | 0;
+      // Local members first; a leaf node's member only when none took it (the reference's rsub).
+      let fallback: Subscription | null = null;
+      for (let k = 0; k < n; k++) {
+        const sub = group[(start + k) % n]!;
+        if (sub.im !== null && hop !== null) continue;
+        const rc = sub.target.client;
+        if (rc !== null && rc.leaf !== null) {
+          if (fallback === null && rc !== from) fallback = sub;
+          continue;
+        }
+        if (noEcho && sub.client === from) continue;
+        if (deliver(from, sub, pa, subject, account, hop)) {
+          delivered++;
+          fallback = null;
+          break;
+        }
+      }
+      if (fallback !== null) (leafs ??= acquireLeafTargets()).add(fallback, fallback.queue);
+    }
+  }
+  if (leafs !== null) {
+    delivered += leafs.send(from, pa, subject, account);
+    releaseLeafTargets();
+  }
+  return delivered;
+}
+
+/** Whether the leaf node message's queue list names `queue`. */
+function queueListed(pa: PubArgs, queue: string): boolean {
+  const buf = pa.buf;
+  const end = pa.queuesEnd;
+  let i = pa.queuesStart;
+  while (i < end) {
+    let j = i;
+    while (j < end && buf[j] !== 32) j++;
+    if (j - i === queue.length) {
+      let k = 0;
+      while (k < queue.length && buf[i + k] === queue.charCodeAt(k)) k++;
+      if (k === queue.length) return true;
+    }
+    i = j + 1;
+  }
+  return false;
+}
+
+/** Leaf to leaf: not between two connections to the same remote cluster (cluster-wide no echo). */
+function sameRemoteCluster(from: Client, to: Client): boolean {
+  const a = from.leaf!.remoteCluster;
+  return a !== "" && a === to.leaf!.remoteCluster;
+}
+
+/**
+ * Writes one MSG/HMSG to the subscriber, or hands the message to an internal
+ * one. A stream import's shadow delivers for its subscription, under the
+ * importer's subject. False if it could not take it.
+ */
+function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: string, account: Account, hop: Hop | null): boolean {
+  const target = sub.target;
+  const rc = target.client;
+  if (rc === null) {
+    // Service imports see the subject as published (or as the last service import set it).
+    target.forwarder!.forward(pa, hop === null ? subject : hop.subject, account, from, hop);
+    return true;
+  }
+  if (rc.closed) return false;
+  if (sub.im !== null) {
+    const mapped = sub.im.deliverSubject(subject);
+    if (mapped !== subject) {
+      // The reference checks a queue member's deny list against the subject as
+      // published (processMsgResults), so that one is checked too.
+      if (rc.denyFilter && target.queue !== null && rc.perms!.deniesDelivery(subject, target.queue)) return false;
+      pa = forwarded(pa, mapped, pa.replyStart < 0 ? null : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd)));
+      subject = mapped;
+    }
+  }
+  if (rc.denyFilter && rc.perms!.deniesDelivery(subject, target.queue)) return false;
+  sub = target;
+  // Auto-unsubscribe (UNSUB sid max): the max-th message is the last one.
+  if (sub.max > 0 && sub.delivered >= sub.max) {
+    rc.unsubscribe(sub);
+    return false;
+  }
+  sub.delivered++;
+
+  const hdr = pa.hdr;
+  // An empty header block (HPUB with 0 header bytes) goes out as a plain MSG, as the reference sends it.
+  const withHeaders = hdr > 0 && rc.headers;
+  let start = pa.dataStart;
+  const to = start + pa.size;
+  // A client without headers gets the message with the header block stripped.
+  if (!withHeaders && hdr > 0) start += hdr;
+  const line = pa.buf;
+  rc.out.msg(line, pa.subjectStart, pa.subjectEnd, sub.sidBytes, pa.replyStart, pa.replyEnd, withHeaders ? hdr : -1, pa.data, start, to);
+  rc.outMsgs++;
+  rc.outBytes += to - start;
+  // 2.9.10 counts deliveries to clients (not internal ones) on the account the message was routed in, headers included.
+  account.outMsgs++;
+  account.outBytes += pa.size;
+  if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "MSG"} ${latin1(line.subarray(pa.subjectStart, pa.subjectEnd))} ${sub.sid} ${to - start}`);
+
+  // allow_responses: the receiver may answer on this reply subject.
+  if (rc.replies !== null && pa.replyStart >= 0) rc.grantReply(latin1(line.subarray(pa.replyStart, pa.replyEnd)));
+  if (sub.max > 0 && sub.delivered >= sub.max) rc.unsubscribe(sub);
+  rc.queued();
+  if (from !== null && rc.out.pending > rc.stallAt) from.stallOn(rc);
+  return true;
+}

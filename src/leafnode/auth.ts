@@ -1,0 +1,61 @@
+// Which account an accepted leaf node connection binds to (nats-server
+// 2.9.10 auth.go isLeafNodeAuthorized, registerLeafWithAccount, and
+// processClientOrLeafAuthentication for leaf nodes): the leafnodes block's
+// users or single user when it has them; otherwise the server's own client
+// auth (users, nkeys, user JWTs with the LEAFNODE connection type), where a
+// leaf node that presents nothing takes the no_auth_user's account, then the
+// block's `account`; a server without auth binds everything to $G (2.9.10
+// ignores `account` then).
+
+import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
+import { authenticateJwt, type JwtAccounts } from "../auth/authenticate-jwt.ts";
+import { authenticate, checkSecret, type AuthOk, type AuthResult } from "../auth/authenticate.ts";
+import type { AuthConfig } from "../auth/types.ts";
+import { defaultClientOpts } from "../client/opts.ts";
+import type { LeafnodeOptions } from "./options.ts";
+
+/** The credentials a leaf node's CONNECT may carry. */
+export interface LeafCredentials {
+  user: string;
+  pass: string;
+  jwt: string;
+  sig: string;
+}
+
+export function authenticateLeaf(
+  lo: LeafnodeOptions,
+  auth: AuthConfig,
+  accounts: JwtAccounts,
+  creds: LeafCredentials,
+  nonce: string | null,
+  connType: "LEAFNODE" | "LEAFNODE_WS",
+  clientIP: string,
+): AuthResult | Promise<AuthResult> {
+  const la = lo.authorization;
+  if (la.users.length > 0) {
+    const u = la.users.find((x) => x.user === creds.user);
+    if (u === undefined) return { ok: false, name: creds.user };
+    return checkSecret(creds.pass, u.password, bound(u.user, u.account), creds.user);
+  }
+  if (la.user !== "") {
+    if (creds.user !== la.user) return { ok: false, name: creds.user };
+    return checkSecret(creds.pass, la.password, bound(la.user, la.account), creds.user);
+  }
+  const opts = defaultClientOpts();
+  if (creds.user !== "") opts.user = creds.user;
+  if (creds.pass !== "") opts.pass = creds.pass;
+  if (creds.jwt !== "") opts.jwt = creds.jwt;
+  if (creds.sig !== "") opts.sig = creds.sig;
+  if (auth.trust !== undefined) return authenticateJwt(auth.trust, accounts, opts, nonce, connType, clientIP);
+  if (auth.mode === "none") return bound("", "");
+  const presented = creds.user !== "" || creds.pass !== "" || creds.jwt !== "";
+  if (!presented) {
+    const nau = auth.noAuthUser === undefined ? undefined : (auth.users.get(auth.noAuthUser) ?? auth.nkeys.get(auth.noAuthUser));
+    return bound("", nau?.account ?? la.account);
+  }
+  return authenticate(auth, opts, nonce, connType);
+}
+
+function bound(name: string, account: string): AuthOk {
+  return { ok: true, user: null, name, account: account === "" ? GLOBAL_ACCOUNT : account, permissions: null };
+}

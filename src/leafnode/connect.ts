@@ -1,0 +1,116 @@
+// CONNECT on a leaf node port (nats-server 2.9.10 processLeafNodeConnect):
+// clients and gateways that came to the wrong port are told so, the
+// credentials pick the account, then the connection is registered (an older
+// one from the same remote server is replaced), told its permissions and
+// bound account in a second INFO, and sent the account's interest.
+
+import { compilePermissions } from "../auth/permissions.ts";
+import type { AuthResult } from "../auth/authenticate.ts";
+import type { Client } from "../client/client.ts";
+import { ClosedReason } from "../protocol/closed.ts";
+import { ERR, ParseError } from "../protocol/errors.ts";
+import { goJSONSyntaxError } from "../protocol/gojson.ts";
+import { utf8Text } from "../protocol/text.ts";
+import { startFirstPing } from "../client/ping.ts";
+import { authenticateLeaf } from "./auth.ts";
+import { leafInfoLine } from "./info.ts";
+import { sendInitialInterest } from "./interest.ts";
+import { acceptedPermissions } from "./permissions.ts";
+import { registerLeaf } from "./register.ts";
+import { minVersionMet } from "./util.ts";
+
+/** The fields of a leaf node's CONNECT (leafConnectInfo). */
+interface LeafConnect {
+  version?: unknown;
+  jwt?: unknown;
+  sig?: unknown;
+  user?: unknown;
+  pass?: unknown;
+  name?: unknown;
+  is_hub?: unknown;
+  cluster?: unknown;
+  headers?: unknown;
+  deny_pub?: unknown;
+  gateway?: unknown;
+  lang?: unknown;
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+export function processLeafConnect(c: Client, arg: Uint8Array): void {
+  let proto: LeafConnect;
+  try {
+    const v = JSON.parse(utf8Text(arg)) as unknown;
+    proto = v !== null && typeof v === "object" ? (v as LeafConnect) : {};
+  } catch {
+    throw new ParseError("protocol_violation", goJSONSyntaxError(arg) ?? "invalid JSON");
+  }
+  c.connectReceived = true;
+  c.parser.connectRequired = false;
+  c.lastActivity = Date.now();
+  c.clearAuthTimer();
+  const log = c.server.logger;
+  // A client speaks `lang`; a leaf node never does.
+  if (str(proto.lang) !== "") {
+    c.sendErr("attempted to connect to leaf node port");
+    log.error(`${c.label()} - attempted to connect to leaf node port`);
+    c.close(ClosedReason.WrongPort);
+    return;
+  }
+  if (str(proto.gateway) !== "") {
+    const text = `Rejecting connection from gateway ${JSON.stringify(proto.gateway)} on the leafnode port`;
+    log.error(`${c.label()} - ${text}`);
+    c.sendErr(text);
+    c.close(ClosedReason.WrongGateway);
+    return;
+  }
+  const host = c.leaf!.host;
+  const lo = host.leafnodeOptions!;
+  const creds = { user: str(proto.user), pass: str(proto.pass), jwt: str(proto.jwt), sig: str(proto.sig) };
+  const r = authenticateLeaf(lo, host.auth, host, creds, c.nonce, c.connectionType === "WEBSOCKET" ? "LEAFNODE_WS" : "LEAFNODE", c.host);
+  if (r instanceof Promise) {
+    c.setAuthPending(true);
+    void r.then((res) => {
+      if (c.closed) return;
+      c.setAuthPending(false);
+      afterAuth(c, proto, res);
+    });
+    return;
+  }
+  afterAuth(c, proto, r);
+}
+
+function afterAuth(c: Client, proto: LeafConnect, r: AuthResult): void {
+  const host = c.leaf!.host;
+  const log = c.server.logger;
+  const account = r.ok ? host.lookupAccount(r.account) : null;
+  if (!r.ok || account === null) {
+    log.error(`${c.label()} - authentication error`);
+    c.sendErr(ERR.authViolation);
+    c.close(ClosedReason.AuthenticationViolation);
+    return;
+  }
+  const mv = host.leafnodeOptions!.minVersion;
+  if (mv !== "" && !minVersionMet(str(proto.version), mv)) {
+    c.sendProto(leafInfoLine(host, c, true));
+    const text = `connection rejected since minimum version required is ${JSON.stringify(mv)}`;
+    c.sendErr(text);
+    log.error(`${c.label()} - ${text}`);
+    setTimeout(() => c.close(ClosedReason.MinimumVersionRequired), 5000).unref();
+    return;
+  }
+  c.bindAccount(account);
+  c.authenticated = true;
+  c.userName = r.name;
+  const leaf = c.leaf!;
+  c.headers = host.headersSupported && proto.headers === true;
+  leaf.remoteServer = str(proto.name);
+  if (proto.is_hub === true) leaf.isSpoke = true;
+  leaf.remoteCluster = str(proto.cluster);
+  const denyPub = Array.isArray(proto.deny_pub) ? proto.deny_pub.filter((x): x is string => typeof x === "string") : [];
+  c.perms = compilePermissions(acceptedPermissions(r.permissions, denyPub));
+  startFirstPing(c);
+  registerLeaf(c, true);
+  c.sendProto(leafInfoLine(host, c, true));
+  sendInitialInterest(c);
+}

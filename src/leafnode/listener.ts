@@ -1,0 +1,87 @@
+// The leaf node port (nats-server 2.9.10 startLeafNodeAcceptLoop,
+// createLeafNode for accepted connections): INFO in plain text first (TLS
+// follows when the block has tls), then CONNECT within the authorization
+// timeout.
+
+import type { Socket, TCPSocketListener } from "bun";
+import type { Client } from "../client/client.ts";
+import { hostPort } from "../config/address.ts";
+import { ClosedReason } from "../protocol/closed.ts";
+import { ERR } from "../protocol/errors.ts";
+import type { Logger } from "../server/logger.ts";
+import { upgradeClient, type SocketData } from "../server/tls.ts";
+import { raiseListenBacklog } from "../server/backlog.ts";
+import { leafInfoLine } from "./info.ts";
+import type { LeafHost } from "./state.ts";
+
+export interface LeafListenerHost extends LeafHost {
+  readonly logger: Logger;
+  /** A new leaf node connection on this socket (not yet registered). */
+  acceptedLeaf(s: Socket<SocketData>): Client;
+}
+
+export class LeafnodeListener {
+  private listener: TCPSocketListener<SocketData> | null = null;
+
+  constructor(private readonly host: LeafListenerHost) {}
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  start(): void {
+    const lo = this.host.leafnodeOptions!;
+    const log = this.host.logger;
+    this.listener = Bun.listen<SocketData>({
+      hostname: lo.host,
+      port: lo.port === -1 ? 0 : lo.port,
+      data: { client: null, upgraded: false, sniffed: null },
+      socket: {
+        open: (s) => this.accept(s),
+        data: (s, buf) => {
+          if (!s.data.upgraded) s.data.client?.read(buf);
+        },
+        drain: (s) => s.data.client?.flush(),
+        close: (s) => s.data.client?.socketClosed(),
+        error: (s, err) => {
+          const c = s.data.client;
+          if (c !== null) {
+            log.debug(`${c.label()} - Leafnode read error: ${err.message}`);
+            c.close(ClosedReason.ReadError, false);
+          }
+        },
+      },
+    });
+    raiseListenBacklog(this.listener, "leafnode connections", log);
+    log.notice(`Listening for leafnode connections on ${hostPort(lo.host, this.port)}`);
+  }
+
+  stop(): void {
+    this.listener?.stop(true);
+    this.listener = null;
+  }
+
+  private accept(s: Socket<SocketData>): void {
+    const host = this.host;
+    const lo = host.leafnodeOptions!;
+    const c = host.acceptedLeaf(s);
+    host.logger.notice(`${c.label()} - Leafnode connection created `);
+    c.sendProto(leafInfoLine(host, c, false));
+    if (lo.tls !== null) {
+      c.flush();
+      upgradeClient(s, c, { ...lo.tls, timeoutMs: lo.tlsTimeoutMs });
+    }
+    // Nothing but CONNECT first, and within the authorization timeout.
+    c.parser.connectRequired = true;
+    c.authTimer = setTimeout(onAuthTimeout, lo.authorization.timeoutSec * 1000, c);
+    c.started();
+  }
+}
+
+function onAuthTimeout(c: Client): void {
+  c.authTimer = null;
+  if (c.closed || c.connectReceived) return;
+  c.server.logger.debug(`${c.label()} - Authentication Timeout`);
+  c.sendErr(ERR.authTimeout);
+  c.close(ClosedReason.AuthenticationTimeout);
+}

@@ -1,0 +1,191 @@
+// One `remotes` entry of the leafnodes block (nats-server 2.9.10
+// leafNodeCfg, connectToRemoteLeafNode, reConnectToRemoteLeafNode): dials
+// its URLs in turn (shuffled once unless no_randomize), retries every
+// `reconnect` interval (longer after a loop or a permission error), reports
+// failed attempts as the reference does, and holds at most one connection.
+
+import type { Socket } from "bun";
+import type { Client } from "../client/client.ts";
+import type { Logger } from "../server/logger.ts";
+import type { SocketData } from "../server/tls.ts";
+import type { RemoteLeafOptions } from "./options.ts";
+import { ClosedReason } from "../protocol/closed.ts";
+import { signWithCreds } from "./solicit.ts";
+import { isSecureWebsocketURL, type LeafURL } from "./url.ts";
+
+/** How long a dial may take (the reference's DEFAULT_ROUTE_DIAL). */
+const DIAL_TIMEOUT = 1000;
+/** How long the hub has to send its INFO (DEFAULT_LEAFNODE_INFO_WAIT). */
+const INFO_WAIT = 1000;
+
+/** Signs the hub's nonce for an embedded server (instead of a .creds file): the user JWT and the raw ed25519 signature. */
+export type LeafSignature = (nonce: string) => { jwt: string; sig: Uint8Array };
+
+export interface RemoteHost {
+  readonly logger: Logger;
+  readonly reconnectIntervalMs: number;
+  readonly connectErrorReports: number;
+  readonly reconnectErrorReports: number;
+  /** A dialed socket becomes a leaf node connection bound to the remote's account (null: the account is missing, it was closed). */
+  solicitedLeaf(s: Socket<SocketData>, remote: RemoteLeaf): Client | null;
+}
+
+export class RemoteLeaf {
+  /** Set by an error that asks for a longer wait before the next attempt (ms; 0 = the interval). */
+  connectDelayMs = 0;
+  private readonly urls: LeafURL[];
+  private current: LeafURL | null = null;
+  private conn: Client | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private attempts = 0;
+  private everConnected = false;
+  /** The first user and password among the URLs, for URLs without them. */
+  private readonly fallbackUser: { username: string; password: string | null } | null;
+
+  constructor(
+    readonly opts: RemoteLeafOptions,
+    private readonly host: RemoteHost,
+    private readonly signature: LeafSignature | null,
+  ) {
+    this.urls = [...opts.urls];
+    if (!opts.noRandomize) {
+      for (let i = this.urls.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [this.urls[i], this.urls[j]] = [this.urls[j]!, this.urls[i]!];
+      }
+    }
+    this.fallbackUser = this.urls.find((u) => u.user !== null)?.user ?? null;
+  }
+
+  /** TLS from a tls block or a wss:// URL. */
+  get tlsRequired(): boolean {
+    return this.opts.tlsRequired || this.urls.some(isSecureWebsocketURL);
+  }
+
+  start(): void {
+    this.attempt();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** The user and password CONNECT carries: the current URL's, or the first URL's that has one. */
+  userInfo(): { username: string; password: string | null } | null {
+    return this.current?.user ?? this.fallbackUser;
+  }
+
+  /** JWT and nonce signature from the callback or the .creds file; null when there is neither. */
+  sign(nonce: string): { jwt: string; sig: string } | null | Error {
+    if (this.signature !== null) {
+      try {
+        const r = this.signature(nonce);
+        return { jwt: r.jwt, sig: Buffer.from(r.sig).toString("base64url") };
+      } catch (e) {
+        return new Error(`Error signing the nonce: ${(e as Error).message}`);
+      }
+    }
+    if (this.opts.credentials !== "") return signWithCreds(this.opts.credentials, nonce);
+    return null;
+  }
+
+  /** The connection is registered. */
+  connected(c: Client): void {
+    this.everConnected = true;
+    this.attempts = 0;
+    this.conn = c;
+  }
+
+  /** The connection closed: another attempt after the interval (or the delay an error set). */
+  closed(c: Client): void {
+    if (this.conn === c) this.conn = null;
+    this.schedule(this.connectDelayMs || this.host.reconnectIntervalMs);
+    this.connectDelayMs = 0;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped || this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.attempt();
+    }, ms);
+  }
+
+  /** The next URL: the current one moves to the end when there are several. */
+  private pickNextURL(): LeafURL {
+    if (this.current !== null && this.urls.length > 1 && this.urls[0] === this.current) this.urls.push(this.urls.shift()!);
+    this.current = this.urls[0]!;
+    return this.current;
+  }
+
+  private attempt(): void {
+    if (this.stopped) return;
+    const url = this.pickNextURL();
+    const log = this.host.logger;
+    log.debug(`Trying to connect as leafnode to remote server on ${JSON.stringify(url.host)}`);
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      this.failed(url, "i/o timeout");
+    }, DIAL_TIMEOUT);
+    Bun.connect<SocketData>({
+      hostname: url.hostname,
+      port: url.port,
+      data: { client: null, upgraded: false, sniffed: null },
+      socket: {
+        open: (s) => {
+          if (timedOut || this.stopped) {
+            s.end();
+            return;
+          }
+          clearTimeout(deadline);
+          const c = this.host.solicitedLeaf(s, this);
+          if (c === null) {
+            this.schedule(this.host.reconnectIntervalMs);
+            return;
+          }
+          s.data.client = c;
+          c.leaf!.timer = setTimeout(() => {
+            c.leaf!.timer = null;
+            if (!c.leaf!.infoReceived && !c.closed) c.close(ClosedReason.ReadError);
+          }, INFO_WAIT);
+        },
+        data: (s, buf) => {
+          if (!s.data.upgraded) s.data.client?.read(buf);
+        },
+        drain: (s) => s.data.client?.flush(),
+        close: (s) => s.data.client?.socketClosed(),
+        error: (s, err) => {
+          const c = s.data.client;
+          if (c !== null) {
+            log.debug(`${c.label()} - Leafnode read error: ${err.message}`);
+            c.close(ClosedReason.ReadError, false);
+          }
+        },
+      },
+    }).catch((e: Error) => {
+      if (timedOut) return;
+      clearTimeout(deadline);
+      this.failed(url, dialError(url, e));
+    });
+  }
+
+  private failed(url: LeafURL, why: string): void {
+    this.attempts++;
+    const reports = this.everConnected ? this.host.reconnectErrorReports : this.host.connectErrorReports;
+    const text = `Error trying to connect as leafnode to remote server ${JSON.stringify(url.host)} (attempt ${this.attempts}): ${why}`;
+    if (this.attempts === 1 || (reports > 0 && this.attempts % reports === 0)) this.host.logger.error(text);
+    else this.host.logger.debug(text);
+    this.schedule(this.host.reconnectIntervalMs);
+  }
+}
+
+/** Go's net.Dial error text for the usual failures. */
+function dialError(url: LeafURL, e: Error): string {
+  const code = (e as { code?: string }).code ?? "";
+  if (code === "ECONNREFUSED" || /refused/i.test(e.message)) return `dial tcp ${url.host}: connect: connection refused`;
+  return `dial tcp ${url.host}: ${e.message}`;
+}

@@ -1,0 +1,162 @@
+// The soliciting side of a leaf node connection (nats-server 2.9.10
+// leafnode.go processLeafnodeInfo, leafNodeResumeConnectProcess,
+// sendLeafConnect, leafNodeFinishConnectProcess): the hub speaks first; its
+// INFO must come from a leaf node port (a client id and leafnode_urls), then
+// this side sends CONNECT (credentials from the .creds file, a signature
+// callback or the URL's user and password) and, once the hub answers with
+// connect_info, registers the connection and sends its local interest.
+
+import { readFileSync } from "node:fs";
+import { compilePermissions } from "../auth/permissions.ts";
+import type { Client } from "../client/client.ts";
+import { startFirstPing } from "../client/ping.ts";
+import { parseCreds } from "../jwt/creds.ts";
+import { ClosedReason } from "../protocol/closed.ts";
+import { ParseError } from "../protocol/errors.ts";
+import { goJSONSyntaxError } from "../protocol/gojson.ts";
+import { utf8Text } from "../protocol/text.ts";
+import { nkeys } from "../auth/nkeys.ts";
+import { VERSION } from "../server/version.ts";
+import { withDenies } from "./permissions.ts";
+import { permsFromInfo } from "./info.ts";
+import { sendInitialInterest } from "./interest.ts";
+import { registerLeaf } from "./register.ts";
+
+/** How long the hub has to send the INFO with connect_info after CONNECT. */
+const CONNECT_PROCESS_TIMEOUT = 2000;
+
+interface LeafInfo {
+  server_id?: string;
+  server_name?: string;
+  client_id?: number;
+  leafnode_urls?: unknown;
+  nonce?: string;
+  headers?: boolean;
+  cluster?: string;
+  tls_required?: boolean;
+  info_on_connect?: boolean;
+  connect_info?: boolean;
+  import?: unknown;
+  export?: unknown;
+  remote_account?: string;
+}
+
+/** INFO on a leaf node connection: only the soliciting side acts on it (the first, then connect_info). */
+export function processLeafInfo(c: Client, arg: Uint8Array): void {
+  let info: LeafInfo;
+  try {
+    info = JSON.parse(utf8Text(arg)) as LeafInfo;
+  } catch {
+    throw new ParseError("protocol_violation", goJSONSyntaxError(arg) ?? "invalid JSON");
+  }
+  const leaf = c.leaf!;
+  const remote = leaf.remote;
+  let first = false;
+  if (!leaf.infoReceived) {
+    leaf.infoReceived = true;
+    first = true;
+    if (remote !== null && (!info.client_id || !Array.isArray(info.leafnode_urls))) {
+      c.server.logger.error(`${c.label()} - attempted to connect to wrong port`);
+      c.close(ClosedReason.WrongPort);
+      return;
+    }
+    c.nonce = typeof info.nonce === "string" ? info.nonce : null;
+    c.headers = leaf.host.headersSupported && info.headers === true;
+    leaf.remoteServer = info.server_name || info.server_id || "";
+    leaf.remoteCluster = info.cluster ?? "";
+  }
+  if (remote === null) return;
+  if (info.import !== undefined || info.export !== undefined) {
+    c.perms = compilePermissions(withDenies(permsFromInfo(info.import, info.export), remote.opts.denyExports, remote.opts.denyImports));
+  }
+  if (first) {
+    if (leaf.timer !== null) clearTimeout(leaf.timer);
+    leaf.timer = null;
+    if (!sendConnect(c)) return;
+    if (info.info_on_connect !== true) {
+      finishConnect(c);
+      return;
+    }
+    leaf.timer = setTimeout(staleConnect, CONNECT_PROCESS_TIMEOUT, c);
+  }
+  if (info.connect_info === true) finishConnect(c);
+}
+
+function staleConnect(c: Client): void {
+  c.leaf!.timer = null;
+  if (c.closed) return;
+  c.server.logger.debug(`${c.label()} - Stale Leaf Node Connection - Closing`);
+  c.sendErr("Stale Leaf Node Connection - Closing");
+  c.close(ClosedReason.StaleConnection);
+}
+
+/** CONNECT with this remote's credentials; false (and closed) when they cannot be read. */
+function sendConnect(c: Client): boolean {
+  const leaf = c.leaf!;
+  const remote = leaf.remote!;
+  const host = leaf.host;
+  const ro = remote.opts;
+  const cinfo: Record<string, unknown> = { version: VERSION };
+  const signed = remote.sign(c.nonce ?? "");
+  if (signed instanceof Error) {
+    c.server.logger.error(`${c.label()} - ${signed.message}`);
+    c.close(ClosedReason.WriteError);
+    return false;
+  }
+  if (signed !== null) {
+    cinfo.jwt = signed.jwt;
+    cinfo.sig = signed.sig;
+  } else {
+    const u = remote.userInfo();
+    if (u !== null) {
+      cinfo.user = u.username;
+      if (u.password !== null) cinfo.pass = u.password;
+    }
+  }
+  cinfo.tls_required = remote.tlsRequired;
+  cinfo.server_id = host.id;
+  cinfo.name = host.name;
+  if (ro.hub) cinfo.is_hub = true;
+  // A server without a cluster goes by its name (2.9.10).
+  cinfo.cluster = host.name;
+  if (c.headers) cinfo.headers = true;
+  if (ro.denyImports.length > 0) cinfo.deny_pub = ro.denyImports;
+  c.sendProto(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
+  return true;
+}
+
+/** Registered with its account, local interest sent, keepalive started. */
+function finishConnect(c: Client): void {
+  const leaf = c.leaf!;
+  if (leaf.smap !== null || c.closed) return;
+  if (leaf.timer !== null) clearTimeout(leaf.timer);
+  leaf.timer = null;
+  c.authenticated = true;
+  registerLeaf(c, false);
+  sendInitialInterest(c);
+  startFirstPing(c);
+  leaf.remote!.connected(c);
+}
+
+/** The JWT and nonce signature from a .creds file, or null without one; an Error when it cannot be used. */
+export function signWithCreds(path: string, nonce: string): { jwt: string; sig: string } | Error {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return new Error((e as Error).message);
+  }
+  let creds;
+  try {
+    creds = parseCreds(text);
+  } catch {
+    return new Error("Credentials file malformed");
+  }
+  try {
+    const kp = nkeys().fromSeed(new TextEncoder().encode(creds.seed));
+    const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");
+    return { jwt: creds.jwt, sig };
+  } catch {
+    return new Error("Credentials file has malformed seed");
+  }
+}
