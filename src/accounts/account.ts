@@ -42,6 +42,8 @@ export class Account {
   slowConsumers = 0;
   /** Leaf node connections bound to this account, once registered (interest goes to them). */
   readonly leafs = new Set<Client>();
+  /** This server's own interest by key, as routes are told of it; null until the first route registers. */
+  routeMap: Map<string, number> | null = null;
   /** The leaf node loop detection subject (`$LDS.<nuid>`), made on first use. */
   lds = "";
 

@@ -16,6 +16,7 @@ import { SubjectMapper } from "../accounts/mappings.ts";
 import { sendSignalCommand } from "./signal-command.ts";
 import { parseWebsocketOptions } from "../websocket/options.ts";
 import { parseLeafnodeOptions } from "../leafnode/options.ts";
+import { parseClusterOptions } from "../route/options.ts";
 
 /** The name errors are prefixed with (`nats-server: ...` for the reference). */
 const PROG = basename(process.execPath) === "bun" ? "nats-bun" : basename(process.execPath);
@@ -71,8 +72,8 @@ function sublistImplFromEnv(): ServerOptions["sublistImpl"] {
 
 function checkConfig(cmd: CommandLine): number {
   try {
+    // Like 2.9.10, -t checks the file alone: flags are not applied.
     const { options, warnings, digest } = loadConfig(cmd.configFile!);
-    applyFlagOverrides(options, cmd);
     // The blocks other subsystems own are checked too (users, accounts, TLS files).
     const built = buildAuthConfig(options, { checkOnly: true });
     warnings.push(...built.warnings);
@@ -80,6 +81,7 @@ function checkConfig(cmd: CommandLine): number {
     buildTLSConfig(options.tls);
     parseWebsocketOptions(options);
     parseLeafnodeOptions(options, warnings);
+    parseClusterOptions(options, warnings);
     for (const w of warnings) process.stderr.write(`${PROG}: ${w}\n`);
     // Like the reference, -t fails on warnings about a field (file:line:col),
     // not on the note that a file is empty.

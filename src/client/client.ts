@@ -5,7 +5,7 @@
 
 import { Parser } from "../protocol/parser.ts";
 import { ParseError, ERR } from "../protocol/errors.ts";
-import type { ProtocolHandler, PubArgs } from "../protocol/handler.ts";
+import type { ParserKind, ProtocolHandler, PubArgs } from "../protocol/handler.ts";
 import { Outbound, type Writable } from "../protocol/outbound.ts";
 import type { Account } from "../accounts/account.ts";
 import type { Subscription } from "../delivery/subscription.ts";
@@ -26,11 +26,16 @@ import type { ClientHost } from "./host.ts";
 import { latin1, utf8Text } from "../protocol/text.ts";
 import { goJSONSyntaxError } from "../protocol/gojson.ts";
 import type { LeafState } from "../leafnode/state.ts";
-import { processLeafConnect } from "../leafnode/connect.ts";
+import { leafAuthViolation, processLeafConnect } from "../leafnode/connect.ts";
 import { processLeafErr } from "../leafnode/errors.ts";
 import { processLeafInfo } from "../leafnode/solicit.ts";
 import { processLeafSub, processLeafUnsub } from "../leafnode/interest.ts";
 import { processLeafMsg } from "../leafnode/message.ts";
+import type { RouteState } from "../route/state.ts";
+import { processRouteConnect } from "../route/connect.ts";
+import { processRouteInfo } from "../route/info.ts";
+import { processRouteSub, processRouteUnsub } from "../route/interest.ts";
+import { processRoutedMsg } from "../route/message.ts";
 
 /** What kind of peer a connection is. Route connections come later. */
 export const enum ConnKind {
@@ -38,6 +43,9 @@ export const enum ConnKind {
   Leaf = "Leafnode",
   Route = "Router",
 }
+
+/** Which op table each kind's parser reads. */
+const PARSER_KIND: Record<ConnKind, ParserKind> = { [ConnKind.Client]: "client", [ConnKind.Leaf]: "leaf", [ConnKind.Route]: "route" };
 
 /** The socket a connection writes to and closes (TCP today, WebSocket later). */
 export interface Transport extends Writable {
@@ -63,6 +71,8 @@ const NO_SUBS: readonly Subscription[] = [];
 export class Client implements ProtocolHandler {
   /** A leaf node connection's own state (src/leafnode); null for clients. */
   leaf: LeafState | null = null;
+  /** A route connection's own state (src/route); null for others. */
+  route: RouteState | null = null;
   readonly parser: Parser;
   readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
@@ -166,7 +176,7 @@ export class Client implements ProtocolHandler {
     readonly kind: ConnKind = ConnKind.Client,
   ) {
     const o = server.options;
-    this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload }, kind === ConnKind.Leaf ? "leaf" : "client");
+    this.parser = new Parser(this, { maxControlLine: o.maxControlLine, maxPayload: o.maxPayload }, PARSER_KIND[kind]);
     this.setLimits(o);
     account.clients.add(this);
   }
@@ -209,12 +219,17 @@ export class Client implements ProtocolHandler {
   onConnect(arg: Uint8Array): void {
     if (this.trace) this.traceIn("CONNECT", utf8Text(arg));
     if (this.leaf !== null) processLeafConnect(this, arg);
+    else if (this.route !== null) processRouteConnect(this, arg);
     else processConnect(this, arg);
   }
   onMsg(pa: PubArgs): void {
     if (this.trace) traceMsg(this, pa);
     if (this.leaf !== null) {
       processLeafMsg(this, pa);
+      return;
+    }
+    if (this.route !== null) {
+      processRoutedMsg(this, pa);
       return;
     }
     if (!this.authenticated && !authorizeImplicitly(this)) return;
@@ -230,6 +245,16 @@ export class Client implements ProtocolHandler {
     this.inSubOps++;
     processLeafUnsub(this, arg);
   }
+  onRouteSub(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("RS+", latin1(arg));
+    this.inSubOps++;
+    processRouteSub(this, arg);
+  }
+  onRouteUnsub(arg: Uint8Array): void {
+    if (this.trace) this.traceIn("RS-", latin1(arg));
+    this.inSubOps++;
+    processRouteUnsub(this, arg);
+  }
   onSub(arg: Uint8Array): void {
     if (this.trace) this.traceIn("SUB", latin1(arg));
     if (!this.authenticated && !authorizeImplicitly(this)) return;
@@ -244,17 +269,21 @@ export class Client implements ProtocolHandler {
   }
   onPing(): void {
     if (this.trace) this.traceIn("PING", "");
-    if (this.leaf === null && !this.authenticated && !authorizeImplicitly(this)) return;
+    if (this.kind === ConnKind.Client && !this.authenticated && !authorizeImplicitly(this)) return;
     processPing(this);
   }
   onPong(): void {
     if (this.trace) this.traceIn("PONG", "");
-    if (this.leaf === null && !this.authenticated && !authorizeImplicitly(this)) return;
+    if (this.kind === ConnKind.Client && !this.authenticated && !authorizeImplicitly(this)) return;
     processPong(this);
   }
   onInfo(arg: Uint8Array): void {
     if (this.leaf !== null) {
       processLeafInfo(this, arg);
+      return;
+    }
+    if (this.route !== null) {
+      processRouteInfo(this, arg);
       return;
     }
     // A client's INFO is parsed and ignored; bad JSON closes (reference).
@@ -267,6 +296,11 @@ export class Client implements ProtocolHandler {
   onErr(arg: Uint8Array): void {
     if (this.leaf !== null) {
       processLeafErr(this, utf8Text(arg));
+      return;
+    }
+    if (this.route !== null) {
+      // The reference logs a route's -ERR; the side that sent it closes.
+      this.server.logger.error(`${this.label()} - Route Error ${utf8Text(arg)}`);
       return;
     }
     // The reference logs a client's -ERR and closes the connection.
@@ -283,7 +317,8 @@ export class Client implements ProtocolHandler {
     this.sendErr(ERR.maxPayload);
   }
   onAuthViolation(): void {
-    authFailedLog(this, "");
+    if (this.leaf !== null) leafAuthViolation(this, "");
+    else authFailedLog(this, "");
   }
 
   /**
@@ -558,9 +593,9 @@ export class Client implements ProtocolHandler {
     this.close(ClosedReason.ClientClosed, false);
   }
 
-  /** As the reference names connections in logs: cid for clients, wid over WebSocket, lid for leaf nodes. */
+  /** As the reference names connections in logs: cid for clients, wid over WebSocket, lid (lid_ws) for leaf nodes. */
   label(): string {
-    const id = this.kind === ConnKind.Leaf ? "lid" : this.connectionType === "WEBSOCKET" ? "wid" : "cid";
+    const id = this.kind === ConnKind.Leaf ? (this.connectionType === "LEAFNODE_WS" ? "lid_ws" : "lid") : this.kind === ConnKind.Route ? "rid" : this.connectionType === "WEBSOCKET" ? "wid" : "cid";
     return `${this.host}:${this.port} - ${id}:${this.cid}`;
   }
 }
@@ -568,7 +603,7 @@ export class Client implements ProtocolHandler {
 function traceMsg(c: Client, pa: PubArgs): void {
   const line = latin1(pa.buf.subarray(pa.subjectStart, pa.replyStart >= 0 ? pa.replyEnd : pa.subjectEnd));
   const sizes = pa.hdr >= 0 ? `${pa.hdr} ${pa.size}` : `${pa.size}`;
-  const op = c.leaf !== null ? (pa.hdr >= 0 ? "HMSG" : "LMSG") : pa.hdr >= 0 ? "HPUB" : "PUB";
+  const op = c.kind !== ConnKind.Client ? (pa.hdr >= 0 ? "HMSG" : c.route !== null ? "RMSG" : "LMSG") : pa.hdr >= 0 ? "HPUB" : "PUB";
   c.traceIn(op, `${line} ${sizes}`);
   const payload = utf8Text(pa.data.subarray(pa.dataStart, pa.dataStart + pa.size));
   c.server.logger.trace(`${c.label()} - <<- MSG_PAYLOAD: [${JSON.stringify(payload).slice(1, -1)}]`);

@@ -19,6 +19,8 @@ export interface ClientHost {
   readonly auth: AuthConfig;
   /** TLS on the client port (verify_and_map decides how users are found). */
   readonly tls: TLSConfig | null;
+  /** Route connections (interest changes go to the registered ones). */
+  readonly routes: ReadonlyMap<number, Client>;
   /** What this connection authenticates against (WebSocket clients may have their own). */
   authFor(c: Client): AuthConfig;
   /** The account of that name (created on first use for config-less embedding). */

@@ -9,12 +9,13 @@
 
 import { formatGoDuration } from "../config/duration.ts";
 import { ERR } from "../protocol/errors.ts";
-import type { Client } from "./client.ts";
+import { ConnKind, type Client } from "./client.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { sendLimitInfo } from "./auth.ts";
 
-/** The first PING after CONNECT comes early (at most 2 s, with jitter) to measure the RTT. */
+/** The first PING after CONNECT comes early (at most 2 s, with jitter; 1 s between servers) to measure the RTT. */
 const FIRST_PING_MAX = 2000;
+const FIRST_PING_MAX_SERVER = 1000;
 /** How often the RTT is measured again regardless of activity (the reference's DEFAULT_RTT_MEASUREMENT_INTERVAL). */
 const RTT_MEASUREMENT_INTERVAL = 3600_000;
 
@@ -41,11 +42,12 @@ export function startPingTimer(c: Client): void {
   c.pingTimer = setTimeout(onPingTimer, c.server.options.pingInterval, c);
 }
 
-/** At CONNECT: the first PING comes early (at most 2 s, with jitter), as the reference does. */
+/** At CONNECT (a leaf node: once linked): the first PING comes early, as the reference does. */
 export function startFirstPing(c: Client): void {
-  if (c.pingTimer === null) return;
-  clearTimeout(c.pingTimer);
-  let first = Math.min(c.server.options.pingInterval, FIRST_PING_MAX);
+  if (c.closed) return;
+  // A solicited leaf node connection has no timer yet: its keepalive starts here.
+  if (c.pingTimer !== null) clearTimeout(c.pingTimer);
+  let first = Math.min(c.server.options.pingInterval, c.kind === ConnKind.Client ? FIRST_PING_MAX : FIRST_PING_MAX_SERVER);
   first += Math.random() * first * 0.2;
   c.pingTimer = setTimeout(onPingTimer, first, c);
 }
@@ -54,7 +56,7 @@ function onPingTimer(c: Client): void {
   c.pingTimer = null;
   if (c.closed) return;
   const log = c.server.logger;
-  log.debug(`${c.label()} - Client Ping Timer`);
+  log.debug(`${c.label()} - ${c.kind === ConnKind.Leaf ? "Leafnode" : "Client"} Ping Timer`);
   const interval = c.server.options.pingInterval;
   const now = Date.now();
   const needRTT = c.rtt === 0 || c.rttStart === 0 || performance.now() - c.rttStart > RTT_MEASUREMENT_INTERVAL;

@@ -9,7 +9,8 @@ import type { Client } from "./client.ts";
 import { Subscription } from "../delivery/subscription.ts";
 import { addShadows, removeShadows } from "../accounts/stream-import.ts";
 import { responseInterestGone } from "../accounts/service-import.ts";
-import { updateLeafNodes } from "../leafnode/interest.ts";
+import { updateLeafNodes } from "../leafnode/propagate.ts";
+import { updateRouteSubs } from "../route/propagate.ts";
 
 const tokens = new Int32Array(4 * 2);
 /** A queue name reserved for the server's own use. */
@@ -57,6 +58,7 @@ export function processSub(c: Client, arg: Uint8Array): void {
     c.account.sublist.insert(sub);
     addShadows(c.account, sub);
     if (c.account.leafs.size > 0) updateLeafNodes(c.account, sub, 1);
+    if (c.account.routeMap !== null) updateRouteSubs(c.account, c.server.routes.values(), sub, 1);
   }
   if (c.opts.verbose) c.sendOK();
 }
@@ -116,6 +118,7 @@ export function removeSub(sub: Subscription): void {
   removeShadows(sub);
   responseInterestGone(c.account, sub.subject);
   if (c.account.leafs.size > 0) updateLeafNodes(c.account, sub, -1);
+  if (c.account.routeMap !== null) updateRouteSubs(c.account, c.server.routes.values(), sub, -1);
 }
 
 export function removeAllSubs(c: Client): void {
@@ -123,5 +126,6 @@ export function removeAllSubs(c: Client): void {
   for (const sub of c.subs.values()) removeShadows(sub);
   for (const sub of c.subs.values()) responseInterestGone(c.account, sub.subject);
   if (c.account.leafs.size > 0) for (const sub of c.subs.values()) updateLeafNodes(c.account, sub, -1);
+  if (c.account.routeMap !== null) for (const sub of c.subs.values()) updateRouteSubs(c.account, c.server.routes.values(), sub, -1);
   c.subs.clear();
 }

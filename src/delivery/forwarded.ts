@@ -19,5 +19,7 @@ export function forwarded(pa: PubArgs, subject: string, reply: string | null, da
     // A leaf node's queue list is for the subject it named, not this one.
     queuesStart: -1,
     queuesEnd: -1,
+    accountStart: -1,
+    accountEnd: -1,
   };
 }

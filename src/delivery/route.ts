@@ -11,7 +11,7 @@ import type { Client } from "../client/client.ts";
 import type { Account } from "../accounts/account.ts";
 import type { Hop, Subscription } from "./subscription.ts";
 import { forwarded } from "./forwarded.ts";
-import { acquireLeafTargets, releaseLeafTargets, type LeafTargets } from "./leaf-targets.ts";
+import { acquireRemoteTargets, releaseRemoteTargets, type RemoteTargets } from "./remote-targets.ts";
 
 /**
  * Delivers a message to every matching subscription of `account`: each plain
@@ -28,18 +28,28 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
   const r = account.sublist.match(subject);
   const noEcho = from !== null && !from.opts.echo;
   const fromLeaf = from !== null && from.leaf !== null;
+  const fromRoute = from !== null && from.route !== null;
+  // A spoke's messages reach the rest of the hub's cluster through the hub, not through this server's routes.
+  const toRoutes = !fromRoute && !(fromLeaf && from.leaf!.isSpoke);
   let delivered = 0;
-  // Leaf node connections are written once per message, after the loops, with the queue groups they were picked for.
-  let leafs: LeafTargets | null = null;
+  // Leaf node and route connections are written once per message, after the loops, with the queue groups they were picked for.
+  let remotes: RemoteTargets | null = null;
 
   const psubs = r.psubs;
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
     if (sub.im !== null && hop !== null) continue;
     const rc = sub.target.client;
+    if (rc !== null && rc.route !== null) {
+      if (toRoutes) (remotes ??= acquireRemoteTargets()).add(sub, null);
+      continue;
+    }
     if (rc !== null && rc.leaf !== null) {
-      // Never back where it came from, nor to another leaf of the same remote cluster.
-      if (rc !== from && !(fromLeaf && sameRemoteCluster(from, rc))) (leafs ??= acquireLeafTargets()).add(sub, null);
+      // Never back where it came from, nor to another leaf of the same remote
+      // cluster; from a route only to the leaf nodes this server is the hub of.
+      if (rc !== from && !(fromLeaf && sameRemoteCluster(from, rc)) && (!fromRoute || !rc.leaf.isSpoke || isServiceReply(subject))) {
+        (remotes ??= acquireRemoteTargets()).add(sub, null);
+      }
       continue;
     }
     if (noEcho && sub.client === from) continue;
@@ -48,18 +58,21 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
 
   // One copy per queue group, to a member picked at random; if it cannot
   // take it (closed, own message without echo), the next one is tried. A
-  // leaf node's message names the groups it is for: no others get it, and
-  // none when it names none (a service import's forward is a new message).
+  // leaf node's or route's message names the groups it is for: no others
+  // get it, and none when it names none (a service import's forward is a
+  // new message).
   const qsubs = r.qsubs;
-  const queueFilter = fromLeaf && hop === null;
+  const queueFilter = (fromLeaf || fromRoute) && hop === null;
   if (!queueFilter || pa.queuesStart >= 0) {
     for (let g = 0; g < qsubs.length; g++) {
       const group = qsubs[g]!;
       if (queueFilter && !queueListed(pa, group[0]!.queue!)) continue;
       const n = group.length;
       const start = (Math.random() * n) | 0;
-      // Local members first; a leaf node's member only when none took it (the reference's rsub).
+      // A leaf node's member takes it only when no other did (the reference's rsub);
+      // from a route, only local members and leaf nodes are candidates.
       let fallback: Subscription | null = null;
+      let done = false;
       for (let k = 0; k < n; k++) {
         const sub = group[(start + k) % n]!;
         if (sub.im !== null && hop !== null) continue;
@@ -68,21 +81,32 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
           if (fallback === null && rc !== from) fallback = sub;
           continue;
         }
+        if (rc !== null && rc.route !== null) {
+          if (!toRoutes) continue;
+          (remotes ??= acquireRemoteTargets()).add(sub, sub.queue);
+          done = true;
+          break;
+        }
         if (noEcho && sub.client === from) continue;
         if (deliver(from, sub, pa, subject, account, hop)) {
           delivered++;
-          fallback = null;
+          done = true;
           break;
         }
       }
-      if (fallback !== null) (leafs ??= acquireLeafTargets()).add(fallback, fallback.queue);
+      if (!done && fallback !== null) (remotes ??= acquireRemoteTargets()).add(fallback, fallback.queue);
     }
   }
-  if (leafs !== null) {
-    delivered += leafs.send(from, pa, subject, account);
-    releaseLeafTargets();
+  if (remotes !== null) {
+    delivered += remotes.send(from, pa, subject, account);
+    releaseRemoteTargets();
   }
   return delivered;
+}
+
+/** A reply to a service import (`_R_.`): the reference lets it back to any leaf node. */
+function isServiceReply(subject: string): boolean {
+  return subject.startsWith("_R_.");
 }
 
 /** Whether the leaf node message's queue list names `queue`. */

@@ -2,10 +2,11 @@
 // 2.9.10 auth.go isLeafNodeAuthorized, registerLeafWithAccount, and
 // processClientOrLeafAuthentication for leaf nodes): the leafnodes block's
 // users or single user when it has them; otherwise the server's own client
-// auth (users, nkeys, user JWTs with the LEAFNODE connection type), where a
-// leaf node that presents nothing takes the no_auth_user's account, then the
-// block's `account`; a server without auth binds everything to $G (2.9.10
-// ignores `account` then).
+// auth (users, nkeys, user JWTs with the LEAFNODE or LEAFNODE_WS connection
+// type), where a leaf node that presents nothing takes the no_auth_user's
+// account (the websocket block's one over WebSocket), then the block's
+// `account`; a server without auth binds everything to $G (2.9.10 ignores
+// `account` then).
 
 import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
 import { authenticateJwt, type JwtAccounts } from "../auth/authenticate-jwt.ts";
@@ -30,6 +31,7 @@ export function authenticateLeaf(
   nonce: string | null,
   connType: "LEAFNODE" | "LEAFNODE_WS",
   clientIP: string,
+  noAuthUser: string | undefined,
 ): AuthResult | Promise<AuthResult> {
   const la = lo.authorization;
   if (la.users.length > 0) {
@@ -50,8 +52,11 @@ export function authenticateLeaf(
   if (auth.mode === "none") return bound("", "");
   const presented = creds.user !== "" || creds.pass !== "" || creds.jwt !== "";
   if (!presented) {
-    const nau = auth.noAuthUser === undefined ? undefined : (auth.users.get(auth.noAuthUser) ?? auth.nkeys.get(auth.noAuthUser));
-    return bound("", nau?.account ?? la.account);
+    const nau = noAuthUser === undefined ? undefined : (auth.users.get(noAuthUser) ?? auth.nkeys.get(noAuthUser));
+    if (nau === undefined) return bound("", la.account);
+    // The no_auth_user's allowed_connection_types apply to leaf nodes too.
+    if (nau.allowedConnectionTypes !== null && !nau.allowedConnectionTypes.has(connType)) return { ok: false, name: noAuthUser! };
+    return bound("", nau.account);
   }
   return authenticate(auth, opts, nonce, connType);
 }

@@ -10,11 +10,11 @@ import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { ERR, ParseError } from "../protocol/errors.ts";
 import { goJSONSyntaxError } from "../protocol/gojson.ts";
-import { utf8Text } from "../protocol/text.ts";
+import { goQuote, utf8Text } from "../protocol/text.ts";
 import { startFirstPing } from "../client/ping.ts";
 import { authenticateLeaf } from "./auth.ts";
 import { leafInfoLine } from "./info.ts";
-import { sendInitialInterest } from "./interest.ts";
+import { sendInitialInterest } from "./propagate.ts";
 import { acceptedPermissions } from "./permissions.ts";
 import { registerLeaf } from "./register.ts";
 import { minVersionMet } from "./util.ts";
@@ -49,25 +49,13 @@ export function processLeafConnect(c: Client, arg: Uint8Array): void {
   c.parser.connectRequired = false;
   c.lastActivity = Date.now();
   c.clearAuthTimer();
-  const log = c.server.logger;
-  // A client speaks `lang`; a leaf node never does.
-  if (str(proto.lang) !== "") {
-    c.sendErr("attempted to connect to leaf node port");
-    log.error(`${c.label()} - attempted to connect to leaf node port`);
-    c.close(ClosedReason.WrongPort);
-    return;
-  }
-  if (str(proto.gateway) !== "") {
-    const text = `Rejecting connection from gateway ${JSON.stringify(proto.gateway)} on the leafnode port`;
-    log.error(`${c.label()} - ${text}`);
-    c.sendErr(text);
-    c.close(ClosedReason.WrongGateway);
-    return;
-  }
   const host = c.leaf!.host;
   const lo = host.leafnodeOptions!;
   const creds = { user: str(proto.user), pass: str(proto.pass), jwt: str(proto.jwt), sig: str(proto.sig) };
-  const r = authenticateLeaf(lo, host.auth, host, creds, c.nonce, c.connectionType === "WEBSOCKET" ? "LEAFNODE_WS" : "LEAFNODE", c.host);
+  const ws = c.connectionType === "LEAFNODE_WS";
+  // Over WebSocket, the websocket block's no_auth_user replaces the server's (2.9.10).
+  const noAuthUser = (ws ? host.websocketNoAuthUser : "") || host.auth.noAuthUser;
+  const r = authenticateLeaf(lo, host.auth, host, creds, c.nonce, ws ? "LEAFNODE_WS" : "LEAFNODE", c.host, noAuthUser);
   if (r instanceof Promise) {
     c.setAuthPending(true);
     void r.then((res) => {
@@ -85,23 +73,39 @@ function afterAuth(c: Client, proto: LeafConnect, r: AuthResult): void {
   const log = c.server.logger;
   const account = r.ok ? host.lookupAccount(r.account) : null;
   if (!r.ok || account === null) {
-    log.error(`${c.label()} - authentication error`);
-    c.sendErr(ERR.authViolation);
-    c.close(ClosedReason.AuthenticationViolation);
+    leafAuthViolation(c, str(proto.user));
+    return;
+  }
+  // Bound first, as 2.9.10 authenticates before it looks at what kind of peer this is.
+  c.bindAccount(account);
+  c.authenticated = true;
+  c.userName = r.name;
+  // A client speaks `lang`; a leaf node never does.
+  if (str(proto.lang) !== "") {
+    c.sendErr("attempted to connect to leaf node port");
+    log.error(`${c.label()} - attempted to connect to leaf node port`);
+    c.close(ClosedReason.WrongPort);
+    // 2.9.10's read loop logs the error CONNECT returned once more.
+    log.error(`${c.label()} - attempted to connect to leaf node port`);
+    return;
+  }
+  if (str(proto.gateway) !== "") {
+    const text = `Rejecting connection from gateway ${JSON.stringify(proto.gateway)} on the leafnode port`;
+    log.error(`${c.label()} - ${text}`);
+    c.sendErr(text);
+    c.close(ClosedReason.WrongGateway);
+    log.error(`${c.label()} - wrong gateway`);
     return;
   }
   const mv = host.leafnodeOptions!.minVersion;
   if (mv !== "" && !minVersionMet(str(proto.version), mv)) {
-    c.sendProto(leafInfoLine(host, c, true));
+    c.sendProto(leafInfoLine(host, c, true, r.permissions));
     const text = `connection rejected since minimum version required is ${JSON.stringify(mv)}`;
     c.sendErr(text);
     log.error(`${c.label()} - ${text}`);
     setTimeout(() => c.close(ClosedReason.MinimumVersionRequired), 5000).unref();
     return;
   }
-  c.bindAccount(account);
-  c.authenticated = true;
-  c.userName = r.name;
   const leaf = c.leaf!;
   c.headers = host.headersSupported && proto.headers === true;
   leaf.remoteServer = str(proto.name);
@@ -111,6 +115,19 @@ function afterAuth(c: Client, proto: LeafConnect, r: AuthResult): void {
   c.perms = compilePermissions(acceptedPermissions(r.permissions, denyPub));
   startFirstPing(c);
   registerLeaf(c, true);
-  c.sendProto(leafInfoLine(host, c, true));
+  c.sendProto(leafInfoLine(host, c, true, r.permissions));
   sendInitialInterest(c);
+}
+
+/**
+ * Refused credentials, logged as 2.9.10's authViolation does: the user is
+ * named when the server has client users (an nkey when it has nkeys), and
+ * nobody in operator mode.
+ */
+export function leafAuthViolation(c: Client, user: string): void {
+  const a = c.server.auth;
+  const who = a.trust !== undefined ? "" : a.nkeys.size > 0 ? ' - Nkey ""' : a.users.size > 0 ? ` - User ${goQuote(user)}` : "";
+  c.server.logger.error(`${c.label()} - authentication error${who}`);
+  c.sendErr(ERR.authViolation);
+  c.close(ClosedReason.AuthenticationViolation);
 }

@@ -9,6 +9,7 @@ import type { Client } from "../client/client.ts";
 import type { Permissions, SubjectPermission } from "../auth/types.ts";
 import { RUNTIME_VERSION, VERSION } from "../server/version.ts";
 import { hostPort } from "../config/address.ts";
+import { goMarshal } from "../monitor/json.ts";
 import type { LeafHost } from "./state.ts";
 
 /** A wildcard listen address is advertised as the first address others can reach (not loopback). */
@@ -29,8 +30,8 @@ export function leafnodeURL(host: LeafHost): string {
   return hostPort(advertisedHost(lo.host), host.leafnodePort);
 }
 
-/** The INFO line for `c`: the first one (with the nonce), or the one after CONNECT. */
-export function leafInfoLine(host: LeafHost, c: Client, afterConnect: boolean): string {
+/** The INFO line for `c`: the first one (with the nonce), or the one after CONNECT (with the bound user's permissions). */
+export function leafInfoLine(host: LeafHost, c: Client, afterConnect: boolean, userPerms: Permissions | null = null): string {
   const lo = host.leafnodeOptions!;
   const url = leafnodeURL(host);
   const sep = url.lastIndexOf(":");
@@ -53,16 +54,14 @@ export function leafInfoLine(host: LeafHost, c: Client, afterConnect: boolean): 
   info.ip = url;
   info.client_id = c.cid;
   if (!afterConnect && c.nonce !== null) info.nonce = c.nonce;
+  // The bound user's permissions as configured, from the other side's view (it swaps nothing).
+  if (userPerms?.subscribe) info.import = permJSON(userPerms.subscribe);
+  if (userPerms?.publish) info.export = permJSON(userPerms.publish);
   info.info_on_connect = true;
-  if (afterConnect) {
-    const p = c.perms?.source ?? null;
-    if (p?.subscribe) info.import = permJSON(p.subscribe);
-    if (p?.publish) info.export = permJSON(p.publish);
-    info.connect_info = true;
-  }
+  if (afterConnect) info.connect_info = true;
   info.leafnode_urls = [url];
   if (afterConnect) info.remote_account = c.account.name;
-  return `INFO ${JSON.stringify(info)} \r\n`;
+  return `INFO ${goMarshal(info)} \r\n`;
 }
 
 /** A SubjectPermission as nats-server's JSON has it (allow/deny omitted when empty). */

@@ -12,6 +12,7 @@ import type { Logger } from "../server/logger.ts";
 import { upgradeClient, type SocketData } from "../server/tls.ts";
 import { raiseListenBacklog } from "../server/backlog.ts";
 import { leafInfoLine } from "./info.ts";
+import type { LeafnodeOptions } from "./options.ts";
 import type { LeafHost } from "./state.ts";
 
 export interface LeafListenerHost extends LeafHost {
@@ -71,11 +72,15 @@ export class LeafnodeListener {
       c.flush();
       upgradeClient(s, c, { ...lo.tls, timeoutMs: lo.tlsTimeoutMs });
     }
-    // Nothing but CONNECT first, and within the authorization timeout.
-    c.parser.connectRequired = true;
-    c.authTimer = setTimeout(onAuthTimeout, lo.authorization.timeoutSec * 1000, c);
-    c.started();
+    awaitLeafConnect(c, lo);
   }
+}
+
+/** An accepted leaf node connection (leaf port or websocket) reads nothing but CONNECT first, and within the authorization timeout. */
+export function awaitLeafConnect(c: Client, lo: LeafnodeOptions): void {
+  c.parser.connectRequired = true;
+  c.authTimer = setTimeout(onAuthTimeout, lo.authorization.timeoutSec * 1000, c);
+  c.started();
 }
 
 function onAuthTimeout(c: Client): void {

@@ -4,14 +4,17 @@
 // `reconnect` interval (longer after a loop or a permission error), reports
 // failed attempts as the reference does, and holds at most one connection.
 
+import { isIP } from "node:net";
 import type { Socket } from "bun";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
 import type { RemoteLeafOptions } from "./options.ts";
 import { ClosedReason } from "../protocol/closed.ts";
-import { signWithCreds } from "./solicit.ts";
-import { isSecureWebsocketURL, type LeafURL } from "./url.ts";
+import { SignError, signWithCreds } from "./solicit.ts";
+import { clientTLSOptions, startSolicitTLS, type SolicitTLSOptions } from "./tls.ts";
+import { dialLeafWebsocket, type LeafWebsocketClientTransport } from "./websocket.ts";
+import { isSecureWebsocketURL, isWebsocketURL, type LeafURL } from "./url.ts";
 
 /** How long a dial may take (the reference's DEFAULT_ROUTE_DIAL). */
 const DIAL_TIMEOUT = 1000;
@@ -26,8 +29,8 @@ export interface RemoteHost {
   readonly reconnectIntervalMs: number;
   readonly connectErrorReports: number;
   readonly reconnectErrorReports: number;
-  /** A dialed socket becomes a leaf node connection bound to the remote's account (null: the account is missing, it was closed). */
-  solicitedLeaf(s: Socket<SocketData>, remote: RemoteLeaf): Client | null;
+  /** A dialed socket (or WebSocket) becomes a leaf node connection bound to the remote's account (null: the account is missing, it was closed). */
+  solicitedLeaf(s: Socket<SocketData> | LeafWebsocketClientTransport, remote: RemoteLeaf): Client | null;
 }
 
 export class RemoteLeaf {
@@ -42,6 +45,12 @@ export class RemoteLeaf {
   private everConnected = false;
   /** The first user and password among the URLs, for URLs without them. */
   private readonly fallbackUser: { username: string; password: string | null } | null;
+  /** The hub's INFO asked for TLS once: every later attempt uses it too (2.9.10 sets remote.TLS). */
+  private hubRequiresTLS = false;
+  /** The first host name (not an IP) among the URLs: the TLS server name when dialing an IP. */
+  private readonly tlsName: string;
+  /** The socket of the connection being set up (upgraded to TLS after the hub's INFO). */
+  private socket: Socket<SocketData> | null = null;
 
   constructor(
     readonly opts: RemoteLeafOptions,
@@ -56,11 +65,37 @@ export class RemoteLeaf {
       }
     }
     this.fallbackUser = this.urls.find((u) => u.user !== null)?.user ?? null;
+    this.tlsName = this.urls.find((u) => isIP(u.hostname) === 0)?.hostname ?? "";
   }
 
-  /** TLS from a tls block or a wss:// URL. */
+  /** TLS from a tls block, a wss:// URL or the hub's INFO. */
   get tlsRequired(): boolean {
-    return this.opts.tlsRequired || this.urls.some(isSecureWebsocketURL);
+    return this.opts.tlsRequired || this.hubRequiresTLS || this.urls.some(isSecureWebsocketURL);
+  }
+
+  /** The hub's first INFO said tls_required. */
+  requireTLS(): void {
+    this.hubRequiresTLS = true;
+  }
+
+  /**
+   * After the hub's first INFO: the TLS handshake when TLS is required (a
+   * websocket connection has done it before its upgrade), then `resume`.
+   */
+  secure(c: Client, resume: () => void): void {
+    const s = this.socket;
+    this.socket = null;
+    const url = this.current;
+    if (!this.tlsRequired || s === null || url === null || isWebsocketURL(url)) {
+      resume();
+      return;
+    }
+    startSolicitTLS(s, c, this.tlsOptions(url), resume);
+  }
+
+  private tlsOptions(url: LeafURL): SolicitTLSOptions {
+    const serverName = isIP(url.hostname) !== 0 && this.tlsName !== "" ? this.tlsName : url.hostname;
+    return { cfg: this.opts.tls, serverName, timeoutMs: this.opts.tlsTimeoutMs };
   }
 
   start(): void {
@@ -78,18 +113,21 @@ export class RemoteLeaf {
     return this.current?.user ?? this.fallbackUser;
   }
 
-  /** JWT and nonce signature from the callback or the .creds file; null when there is neither. */
-  sign(nonce: string): { jwt: string; sig: string } | null | Error {
+  /** JWT and signature of the hub's nonce from the callback (first) or the .creds file; null when there is neither. */
+  sign(c: Client): { jwt: string; sig: string } | null | SignError {
+    const nonce = c.nonce ?? "";
     if (this.signature !== null) {
       try {
         const r = this.signature(nonce);
         return { jwt: r.jwt, sig: Buffer.from(r.sig).toString("base64url") };
       } catch (e) {
-        return new Error(`Error signing the nonce: ${(e as Error).message}`);
+        return new SignError(`Error signing the nonce: ${(e as Error).message}`);
       }
     }
-    if (this.opts.credentials !== "") return signWithCreds(this.opts.credentials, nonce);
-    return null;
+    const file = this.opts.credentials;
+    if (file === "") return null;
+    this.host.logger.debug(`${c.label()} - Authenticating with credentials file ${JSON.stringify(file)}`);
+    return signWithCreds(file, nonce);
   }
 
   /** The connection is registered. */
@@ -102,6 +140,7 @@ export class RemoteLeaf {
   /** The connection closed: another attempt after the interval (or the delay an error set). */
   closed(c: Client): void {
     if (this.conn === c) this.conn = null;
+    this.socket = null;
     this.schedule(this.connectDelayMs || this.host.reconnectIntervalMs);
     this.connectDelayMs = 0;
   }
@@ -126,6 +165,10 @@ export class RemoteLeaf {
     const url = this.pickNextURL();
     const log = this.host.logger;
     log.debug(`Trying to connect as leafnode to remote server on ${JSON.stringify(url.host)}`);
+    if (isWebsocketURL(url)) {
+      this.dialWebsocket(url);
+      return;
+    }
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
@@ -148,10 +191,8 @@ export class RemoteLeaf {
             return;
           }
           s.data.client = c;
-          c.leaf!.timer = setTimeout(() => {
-            c.leaf!.timer = null;
-            if (!c.leaf!.infoReceived && !c.closed) c.close(ClosedReason.ReadError);
-          }, INFO_WAIT);
+          this.socket = s;
+          awaitInfo(c);
         },
         data: (s, buf) => {
           if (!s.data.upgraded) s.data.client?.read(buf);
@@ -173,6 +214,29 @@ export class RemoteLeaf {
     });
   }
 
+  /** A ws:// or wss:// URL: TLS (a tls block or any wss URL) and the upgrade come before the hub's INFO. */
+  private dialWebsocket(url: LeafURL): void {
+    const tls = this.tlsRequired ? clientTLSOptions(this.tlsOptions(url)) : null;
+    dialLeafWebsocket({
+      url,
+      tls,
+      compression: this.opts.wsCompression,
+      timeoutMs: DIAL_TIMEOUT + INFO_WAIT + (tls !== null ? this.opts.tlsTimeoutMs : 0),
+      opened: (t) => {
+        if (this.stopped) return null;
+        const c = this.host.solicitedLeaf(t, this);
+        if (c === null) this.schedule(this.host.reconnectIntervalMs);
+        else awaitInfo(c);
+        return c;
+      },
+      dialFailed: (e) => this.failed(url, dialError(url, e)),
+      upgradeFailed: (why) => {
+        this.host.logger.error(`${url.host} - Error soliciting websocket connection: ${why}`);
+        this.schedule(this.host.reconnectIntervalMs);
+      },
+    });
+  }
+
   private failed(url: LeafURL, why: string): void {
     this.attempts++;
     const reports = this.everConnected ? this.host.reconnectErrorReports : this.host.connectErrorReports;
@@ -181,6 +245,14 @@ export class RemoteLeaf {
     else this.host.logger.debug(text);
     this.schedule(this.host.reconnectIntervalMs);
   }
+}
+
+/** The hub must send its INFO soon after the connection is up. */
+function awaitInfo(c: Client): void {
+  c.leaf!.timer = setTimeout(() => {
+    c.leaf!.timer = null;
+    if (!c.leaf!.infoReceived && !c.closed) c.close(ClosedReason.ReadError);
+  }, INFO_WAIT);
 }
 
 /** Go's net.Dial error text for the usual failures. */

@@ -2,7 +2,8 @@
 // leafnode.go processLeafnodeInfo, leafNodeResumeConnectProcess,
 // sendLeafConnect, leafNodeFinishConnectProcess): the hub speaks first; its
 // INFO must come from a leaf node port (a client id and leafnode_urls), then
-// this side sends CONNECT (credentials from the .creds file, a signature
+// this side does the TLS handshake if the remote or the hub requires TLS
+// (src/leafnode/tls.ts) and sends CONNECT (credentials from the .creds file, a signature
 // callback or the URL's user and password) and, once the hub answers with
 // connect_info, registers the connection and sends its local interest.
 
@@ -19,7 +20,7 @@ import { nkeys } from "../auth/nkeys.ts";
 import { VERSION } from "../server/version.ts";
 import { withDenies } from "./permissions.ts";
 import { permsFromInfo } from "./info.ts";
-import { sendInitialInterest } from "./interest.ts";
+import { sendInitialInterest } from "./propagate.ts";
 import { registerLeaf } from "./register.ts";
 
 /** How long the hub has to send the INFO with connect_info after CONNECT. */
@@ -61,6 +62,7 @@ export function processLeafInfo(c: Client, arg: Uint8Array): void {
       return;
     }
     c.nonce = typeof info.nonce === "string" ? info.nonce : null;
+    if (info.tls_required === true) remote?.requireTLS();
     c.headers = leaf.host.headersSupported && info.headers === true;
     leaf.remoteServer = info.server_name || info.server_id || "";
     leaf.remoteCluster = info.cluster ?? "";
@@ -72,14 +74,20 @@ export function processLeafInfo(c: Client, arg: Uint8Array): void {
   if (first) {
     if (leaf.timer !== null) clearTimeout(leaf.timer);
     leaf.timer = null;
-    if (!sendConnect(c)) return;
-    if (info.info_on_connect !== true) {
-      finishConnect(c);
-      return;
-    }
-    leaf.timer = setTimeout(staleConnect, CONNECT_PROCESS_TIMEOUT, c);
+    remote.secure(c, () => resumeConnect(c, info));
+    return;
   }
   if (info.connect_info === true) finishConnect(c);
+}
+
+/** CONNECT (over TLS when required), then registration now or on the INFO with connect_info. */
+function resumeConnect(c: Client, info: LeafInfo): void {
+  if (!sendConnect(c)) return;
+  if (info.info_on_connect !== true || info.connect_info === true) {
+    finishConnect(c);
+    return;
+  }
+  c.leaf!.timer = setTimeout(staleConnect, CONNECT_PROCESS_TIMEOUT, c);
 }
 
 function staleConnect(c: Client): void {
@@ -97,13 +105,14 @@ function sendConnect(c: Client): boolean {
   const host = leaf.host;
   const ro = remote.opts;
   const cinfo: Record<string, unknown> = { version: VERSION };
-  const signed = remote.sign(c.nonce ?? "");
-  if (signed instanceof Error) {
+  const signed = remote.sign(c);
+  if (signed instanceof SignError) {
     c.server.logger.error(`${c.label()} - ${signed.message}`);
-    c.close(ClosedReason.WriteError);
-    return false;
-  }
-  if (signed !== null) {
+    if (signed.fatal) {
+      c.close(ClosedReason.WriteError);
+      return false;
+    }
+  } else if (signed !== null) {
     cinfo.jwt = signed.jwt;
     cinfo.sig = signed.sig;
   } else {
@@ -113,7 +122,8 @@ function sendConnect(c: Client): boolean {
       if (u.password !== null) cinfo.pass = u.password;
     }
   }
-  cinfo.tls_required = remote.tlsRequired;
+  // Over WebSocket, TLS belongs to the upgrade: CONNECT says false (2.9.10).
+  cinfo.tls_required = remote.tlsRequired && c.connectionType !== "LEAFNODE_WS";
   cinfo.server_id = host.id;
   cinfo.name = host.name;
   if (ro.hub) cinfo.is_hub = true;
@@ -121,7 +131,10 @@ function sendConnect(c: Client): boolean {
   cinfo.cluster = host.name;
   if (c.headers) cinfo.headers = true;
   if (ro.denyImports.length > 0) cinfo.deny_pub = ro.denyImports;
-  c.sendProto(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
+  // Not traced: it carries the password or signature (2.9.10 does not trace it either).
+  c.out.latin1(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
+  c.queued();
+  c.server.logger.debug(`${c.label()} - Remote leafnode connect msg sent`);
   return true;
 }
 
@@ -138,25 +151,46 @@ function finishConnect(c: Client): void {
   leaf.remote!.connected(c);
 }
 
-/** The JWT and nonce signature from a .creds file, or null without one; an Error when it cannot be used. */
-export function signWithCreds(path: string, nonce: string): { jwt: string; sig: string } | Error {
+/**
+ * Why the nonce could not be signed (logged). Only a `fatal` one stops the
+ * CONNECT: after a malformed .creds file 2.9.10 sends it without credentials.
+ */
+export class SignError extends Error {
+  constructor(
+    message: string,
+    readonly fatal = true,
+  ) {
+    super(message);
+  }
+}
+
+/** The JWT and nonce signature from a .creds file; a SignError (2.9.10's texts) when it cannot be used. */
+export function signWithCreds(path: string, nonce: string): { jwt: string; sig: string } | SignError {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    return new Error((e as Error).message);
+    return new SignError(goFileError(path, e as NodeJS.ErrnoException));
   }
   let creds;
   try {
     creds = parseCreds(text);
   } catch {
-    return new Error("Credentials file malformed");
+    return new SignError("Credentials file malformed", false);
   }
   try {
     const kp = nkeys().fromSeed(new TextEncoder().encode(creds.seed));
     const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");
     return { jwt: creds.jwt, sig };
   } catch {
-    return new Error("Credentials file has malformed seed");
+    return new SignError("Credentials file has malformed seed");
   }
+}
+
+/** Go's os.ReadFile error text for the usual failures. */
+function goFileError(path: string, e: NodeJS.ErrnoException): string {
+  if (e.code === "ENOENT") return `open ${path}: no such file or directory`;
+  if (e.code === "EACCES") return `open ${path}: permission denied`;
+  if (e.code === "EISDIR") return `read ${path}: is a directory`;
+  return e.message;
 }

@@ -23,6 +23,8 @@ export interface LeafHost {
   /** Registered leaf node connections by cid (the reference's s.leafs). */
   readonly leafs: Map<number, Client>;
   readonly auth: AuthConfig;
+  /** The websocket block's no_auth_user ("" without one): it replaces the server's for leaf nodes over WebSocket. */
+  readonly websocketNoAuthUser: string;
   /** Operator mode: accounts by public key (user JWTs of leaf nodes). */
   jwtAccount(name: string): Account | string | Promise<Account | string>;
   pinnedAccountFails: number;

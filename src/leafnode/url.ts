@@ -1,8 +1,9 @@
-// Remote leaf node URLs as nats-server 2.9.10 takes them: Go's url.Parse
-// (which accepts scheme-less text such as `localhost` and refuses what the
-// WHATWG parser would fix up), then the default port 7422 added to a host
-// that names none (opts.go setBaselineOptions). A small model of the Go
-// parser rather than `URL`, whose rules differ both ways.
+// Server URLs (remote leaf nodes, routes) as nats-server 2.9.10 takes them:
+// Go's url.Parse (which accepts scheme-less text such as `localhost` and
+// refuses what the WHATWG parser would fix up), then, for leaf nodes, the
+// default port 7422 added to a host that names none (opts.go
+// setBaselineOptions). A small model of the Go parser rather than `URL`,
+// whose rules differ both ways.
 
 export const DEFAULT_LEAFNODE_PORT = 7422;
 
@@ -36,17 +37,51 @@ export function isSecureWebsocketURL(u: LeafURL): boolean {
   return u.scheme.startsWith("wss");
 }
 
+/** Go's url.Parse failure, worded as Go's url.Error: `parse "<text>": <reason>`. */
+export class URLError extends Error {
+  constructor(text: string, reason: string) {
+    super(`parse ${JSON.stringify(text)}: ${reason}`);
+    this.name = "URLError";
+  }
+}
+
 /** Parses one URL; null when Go's url.Parse fails ("error parsing leafnode url"). */
 export function parseLeafURL(text: string): LeafURL | null {
-  const raw = text.trim();
-  if (/[\x00-\x1f\x7f]/.test(raw)) return null;
+  try {
+    return parseGoURL(text.trim(), DEFAULT_LEAFNODE_PORT);
+  } catch (e) {
+    if (e instanceof URLError) return null;
+    throw e;
+  }
+}
+
+/** A failed step of the parse; parseGoURL turns it into a URLError. */
+class Reason extends Error {}
+
+function fail(reason: string): never {
+  throw new Reason(reason);
+}
+
+/**
+ * Go's url.Parse of `text` as is; throws URLError. A host without a port
+ * gets `defaultPort`, or keeps none (port 0) when it is null.
+ */
+export function parseGoURL(text: string, defaultPort: number | null): LeafURL {
+  try {
+    return parse(text, defaultPort);
+  } catch (e) {
+    if (e instanceof Reason) throw new URLError(text, e.message);
+    throw e;
+  }
+}
+
+function parse(raw: string, defaultPort: number | null): LeafURL {
+  if (/[\x00-\x1f\x7f]/.test(raw)) fail("net/url: invalid control character in URL");
   const hash = raw.indexOf("#");
   const main = hash < 0 ? raw : raw.slice(0, hash);
   const fragment = hash < 0 ? "" : unescape(raw.slice(hash + 1), "other");
-  if (fragment === null) return null;
 
   const scheme = schemeOf(main);
-  if (scheme === null) return null;
   let rest = scheme === "" ? main : main.slice(scheme.length + 1);
   let rawQuery = "";
   const q = rest.indexOf("?");
@@ -58,11 +93,11 @@ export function parseLeafURL(text: string): LeafURL | null {
   if (!rest.startsWith("/")) {
     if (scheme !== "") {
       u.opaque = rest;
-      return withDefaultPort(u, "");
+      return withDefaultPort(u, "", defaultPort);
     }
     const colon = rest.indexOf(":");
     const slash = rest.indexOf("/");
-    if (colon >= 0 && (slash < 0 || colon < slash)) return null; // first path segment cannot contain a colon
+    if (colon >= 0 && (slash < 0 || colon < slash)) fail("first path segment in URL cannot contain colon");
   }
   let host = "";
   if (rest.startsWith("//") && (scheme !== "" || !rest.startsWith("///"))) {
@@ -70,18 +105,12 @@ export function parseLeafURL(text: string): LeafURL | null {
     const authority = end < 0 ? rest.slice(2) : rest.slice(2, end);
     rest = end < 0 ? "" : rest.slice(end);
     const at = authority.lastIndexOf("@");
-    if (at >= 0) {
-      const user = parseUserinfo(authority.slice(0, at));
-      if (user === null) return null;
-      u.user = user;
-    }
-    const h = checkHost(authority.slice(at + 1));
-    if (h === null) return null;
-    host = h;
+    if (at >= 0) u.user = parseUserinfo(authority.slice(0, at));
+    host = checkHost(authority.slice(at + 1));
   }
-  if (unescape(rest, "other") === null) return null;
+  unescape(rest, "other");
   u.path = escapePath(rest);
-  return withDefaultPort(u, host);
+  return withDefaultPort(u, host, defaultPort);
 }
 
 /** Go's URL.String() with the password shown as `xxxxx` (util.go redactURLList). */
@@ -104,8 +133,8 @@ export function redactedURL(u: LeafURL): string {
   return out;
 }
 
-/** Go's getScheme: "" without one, null for a leading colon. */
-function schemeOf(s: string): string | null {
+/** Go's getScheme: "" without one. */
+function schemeOf(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (/[a-zA-Z]/.test(c)) continue;
@@ -113,55 +142,58 @@ function schemeOf(s: string): string | null {
       if (i === 0) return "";
       continue;
     }
-    if (c === ":") return i === 0 ? null : s.slice(0, i);
+    if (c === ":") return i === 0 ? fail("missing protocol scheme") : s.slice(0, i);
     return "";
   }
   return "";
 }
 
-function parseUserinfo(info: string): LeafURL["user"] {
-  if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(info)) return null;
+function parseUserinfo(info: string): NonNullable<LeafURL["user"]> {
+  if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(info)) fail("net/url: invalid userinfo");
   const colon = info.indexOf(":");
   const username = unescape(colon < 0 ? info : info.slice(0, colon), "other");
   const password = colon < 0 ? null : unescape(info.slice(colon + 1), "other");
-  if (username === null || (colon >= 0 && password === null)) return null;
   return { username, password };
 }
 
-/** Go's parseHost checks; returns the host as written (null on error). */
-function checkHost(host: string): string | null {
+/** Go's parseHost checks; returns the host as written. */
+function checkHost(host: string): string {
   let portPart: string;
   if (host.startsWith("[")) {
     const close = host.lastIndexOf("]");
-    if (close < 0) return null;
+    if (close < 0) fail("missing ']' in host");
     portPart = host.slice(close + 1);
+    checkPort(portPart);
     // An IPv6 zone (`%25en0`) is checked loosely.
     const zone = host.indexOf("%25");
     if (zone >= 0 && zone < close) {
-      return validPort(portPart) && unescape(host.slice(0, zone), "host") !== null && unescape(host.slice(close), "host") !== null ? host : null;
+      unescape(host.slice(0, zone), "host");
+      unescape(host.slice(close), "host");
+      return host;
     }
   } else {
     const colon = host.lastIndexOf(":");
     portPart = colon < 0 ? "" : host.slice(colon);
   }
-  if (!validPort(portPart)) return null;
-  return unescape(host, "host") === null ? null : host;
+  checkPort(portPart);
+  unescape(host, "host");
+  return host;
 }
 
-function validPort(p: string): boolean {
-  return p === "" || /^:[0-9]*$/.test(p);
+function checkPort(p: string): void {
+  if (p !== "" && !/^:[0-9]*$/.test(p)) fail(`invalid port ${JSON.stringify(p)} after host`);
 }
 
-/** Go's unescape: null on a bad `%` escape or (host mode) a character a host cannot hold. */
-function unescape(s: string, mode: "host" | "other"): string | null {
+/** Go's unescape: fails on a bad `%` escape or (host mode) a character a host cannot hold. */
+function unescape(s: string, mode: "host" | "other"): string {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c === "%") {
       const hex = s.slice(i + 1, i + 3);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return null;
-      if (mode === "host" && parseInt(hex[0]!, 16) < 8 && hex !== "25") return null;
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail(`invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`);
+      if (mode === "host" && parseInt(hex[0]!, 16) < 8 && hex !== "25") fail(`invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`);
       i += 2;
-    } else if (mode === "host" && c.charCodeAt(0) < 0x80 && /[ ^`{|}\\#/?@]/.test(c)) return null;
+    } else if (mode === "host" && c.charCodeAt(0) < 0x80 && /[ ^`{|}\\#/?@]/.test(c)) fail(`invalid character ${JSON.stringify(c)} in host name`);
   }
   try {
     return decodeURIComponent(s.replace(/%(?![0-9a-fA-F]{2})/g, "%25"));
@@ -179,15 +211,18 @@ function escapeUserinfo(s: string): string {
   return s.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=]/g, (ch) => encodeURIComponent(ch));
 }
 
-/** setBaselineOptions: a host without port gets 7422 (Go's net.JoinHostPort). */
-function withDefaultPort(u: LeafURL, host: string): LeafURL {
+/** setBaselineOptions: a leaf host without port gets 7422 (Go's net.JoinHostPort). */
+function withDefaultPort(u: LeafURL, host: string, defaultPort: number | null): LeafURL {
   const colon = host.lastIndexOf(":");
   const portText = colon >= 0 && /^[0-9]*$/.test(host.slice(colon + 1)) ? host.slice(colon + 1) : "";
   let name = portText === "" ? host : host.slice(0, colon);
   if (name.startsWith("[") && name.endsWith("]")) name = name.slice(1, -1);
-  if (portText === "") {
-    u.port = DEFAULT_LEAFNODE_PORT;
-    u.host = host.includes(":") ? `[${host}]:${DEFAULT_LEAFNODE_PORT}` : `${host}:${DEFAULT_LEAFNODE_PORT}`;
+  if (portText === "" && defaultPort === null) {
+    u.port = 0;
+    u.host = host;
+  } else if (portText === "") {
+    u.port = defaultPort!;
+    u.host = host.includes(":") ? `[${host}]:${defaultPort}` : `${host}:${defaultPort}`;
   } else {
     u.port = Number(portText);
     u.host = host;

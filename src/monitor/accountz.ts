@@ -17,7 +17,7 @@ import type { SublistStats } from "../sublist/types.ts";
 import { decodedClaims, validationIssues, type VrIssue } from "./account-claims.ts";
 import { MonitorError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, textReply, type MonitorRequest, type Reply } from "./http.ts";
+import { jsonReply, textReply, type MonitorRequest, type Reply } from "./reply.ts";
 import { sortedRecord } from "./json.ts";
 import type { SublistStatsJSON } from "./subsz.ts";
 

@@ -7,7 +7,7 @@
 import { accountStat, type AccountStat } from "../server/stats.ts";
 import { goTime } from "../server/system.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type MonitorRequest, type Reply } from "./http.ts";
+import { jsonReply, type MonitorRequest, type Reply } from "./reply.ts";
 import { decodeBool } from "./query.ts";
 
 export interface AccountStatzOptions {

@@ -14,7 +14,7 @@ import type { ClosedConn } from "./closed-conns.ts";
 import { accountName, authUser, baseConnInfo, inGoOrder, jwtFields, peerCerts, subDetail, type ConnInfo } from "./conninfo.ts";
 import { MonitorError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { decodeBool, decodeInt, decodeState, decodeSubs, decodeUint64 } from "./query.ts";
 
 /** Go's ConnState: what JSON requests carry in `state`. */

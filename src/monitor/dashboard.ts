@@ -3,7 +3,7 @@
 // embedded as text, so the compiled binary serves it with no file beside it.
 
 import page from "./dashboard.html" with { type: "text" };
-import type { EndpointHandler } from "./http.ts";
+import type { EndpointHandler } from "./reply.ts";
 
 // bun-types declare *.html imports as HTML bundles; with type "text" Bun gives the file's text.
 const HTML = page as unknown as string;

@@ -3,7 +3,7 @@
 
 import { goTime } from "../server/system.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { decodeBool } from "./query.ts";
 
 export interface GatewayzOptions {

@@ -3,7 +3,7 @@
 // 2.9.10 answers in compact JSON.
 
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { goMarshal } from "./json.ts";
 import { decodeBool } from "./query.ts";
 

@@ -11,8 +11,8 @@ import type { StatsHost } from "../server/stats.ts";
 import type { SystemClient } from "../server/system.ts";
 import type { TLSConfig } from "../server/tls.ts";
 import type { ClosedConns } from "./closed-conns.ts";
-import type { RouteConn } from "./routez.ts";
 import type { WebsocketOptions } from "../websocket/options.ts";
+import type { LeafnodeOptions } from "../leafnode/options.ts";
 
 export interface MonitorHost extends StatsHost {
   readonly id: string;
@@ -39,9 +39,13 @@ export interface MonitorHost extends StatsHost {
   /** When the configuration was last loaded (start, then each reload): varz's config_load_time. */
   readonly configTime: Date;
   /** Route connections by cid (none until routes are served). */
-  readonly routes: ReadonlyMap<number, RouteConn>;
-  /** Leaf node connections by cid (none until leaf nodes are served). */
+  readonly routes: ReadonlyMap<number, Client>;
+  /** Leaf node connections by cid. */
   readonly leafs: ReadonlyMap<number, Client>;
+  /** The leafnodes block, or null. */
+  readonly leafnodeOptions: LeafnodeOptions | null;
+  /** The leaf node port actually listened on (0 without one). */
+  readonly leafnodePort: number;
   /** Clients refused because their account is not in resolver_pinned_accounts. */
   readonly pinnedAccountFails: number;
 }

@@ -4,7 +4,7 @@
 import { goTime } from "../server/system.ts";
 import { FilteredResponseError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { decodeBool, decodeInt } from "./query.ts";
 
 export interface JSzOptions {

@@ -5,7 +5,7 @@ import type { Client } from "../client/client.ts";
 import { goTime } from "../server/system.ts";
 import { goRtt } from "./duration.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { decodeBool } from "./query.ts";
 
 export interface LeafzOptions {

@@ -9,7 +9,7 @@
 import { connz } from "./connz.ts";
 import { exposition, NAMESPACE, varzFamilies, type Family } from "./exporter.ts";
 import type { MonitorHost } from "./host.ts";
-import type { EndpointHandler } from "./http.ts";
+import type { EndpointHandler } from "./reply.ts";
 import { varz } from "./varz.ts";
 
 /** The connz collector's summary: sums over the default /connz page. */

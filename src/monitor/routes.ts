@@ -15,7 +15,7 @@ import { handleRoutez } from "./routez.ts";
 import { handleVarz } from "./varz.ts";
 import { handleConnz } from "./connz.ts";
 import { handleSubsz } from "./subsz.ts";
-import { basePath, textReply, type EndpointHandler, type MonitorRequest, type Reply } from "./http.ts";
+import { basePath, textReply, type EndpointHandler, type MonitorRequest, type Reply } from "./reply.ts";
 
 export const ROOT_PATH = "/";
 

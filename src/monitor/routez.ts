@@ -6,18 +6,9 @@ import { goTime } from "../server/system.ts";
 import { subDetail, type SubDetail } from "./conninfo.ts";
 import { goRtt } from "./duration.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { decodeSubs } from "./query.ts";
 import { goUptime } from "./uptime.ts";
-
-/** What /routez reads of a route connection beyond its Client. */
-export interface RouteConn {
-  readonly client: Client;
-  readonly remoteId: string;
-  readonly didSolicit: boolean;
-  /** Listed in the cluster's `routes` (2.9.10's Explicit route type). */
-  readonly configured: boolean;
-}
 
 export interface RoutezOptions {
   subscriptions?: boolean;
@@ -65,17 +56,19 @@ export interface Routez {
 
 export function routez(host: MonitorHost, opts: RoutezOptions = {}): Routez {
   const now = new Date();
-  const routes = [...host.routes.values()].map((r) => routeInfo(r, now, opts));
-  return { server_id: host.id, now: goTime(now), num_routes: host.routes.size, routes };
+  // Registered routes only (2.9.10 lists s.routes, filled once the peer's INFO came).
+  const registered = [...host.routes.values()].filter((c) => c.route!.registered);
+  const routes = registered.map((r) => routeInfo(r, now, opts));
+  return { server_id: host.id, now: goTime(now), num_routes: registered.length, routes };
 }
 
-function routeInfo(r: RouteConn, now: Date, opts: RoutezOptions): RouteInfo {
-  const c = r.client;
+function routeInfo(c: Client, now: Date, opts: RoutezOptions): RouteInfo {
+  const r = c.route!;
   const info: RouteInfo = {
     rid: c.cid,
     remote_id: r.remoteId,
     did_solicit: r.didSolicit,
-    is_configured: r.configured,
+    is_configured: r.explicit,
     ip: c.host,
     port: c.port,
     start: goTime(new Date(c.start)),
@@ -88,10 +81,10 @@ function routeInfo(r: RouteConn, now: Date, opts: RoutezOptions): RouteInfo {
     out_msgs: c.outMsgs,
     in_bytes: c.inBytes,
     out_bytes: c.outBytes,
-    subscriptions: c.subs.size,
+    subscriptions: r.subs.size,
   };
-  if (c.subs.size > 0) {
-    const subs = [...c.subs.values()];
+  if (r.subs.size > 0) {
+    const subs = [...r.subs.values()].map((e) => e.sub);
     if (opts.subscriptions_detail) info.subscriptions_list_detail = subs.map((s) => subDetail(s, false));
     else if (opts.subscriptions) info.subscriptions_list = subs.map((s) => s.subject);
   }

@@ -17,7 +17,7 @@ import { goTime } from "../server/system.ts";
 import { subDetail, type SubDetail } from "./conninfo.ts";
 import { MonitorError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { decodeBool, decodeInt } from "./query.ts";
 
 /** SubszOptions by Go's JSON tags. */

@@ -10,8 +10,9 @@ import { goTime } from "../server/system.ts";
 import { RUNTIME_VERSION, VERSION } from "../server/version.ts";
 import type { ConfValue } from "../config/types.ts";
 import type { OperatorClaims } from "../jwt/types.ts";
+import type { RemoteLeafOptions } from "../leafnode/options.ts";
 import type { MonitorHost } from "./host.ts";
-import { jsonReply, type EndpointHandler } from "./http.ts";
+import { jsonReply, type EndpointHandler } from "./reply.ts";
 import { sortedRecord } from "./json.ts";
 import { goUptime } from "./uptime.ts";
 
@@ -58,7 +59,7 @@ export interface RemoteLeafVarz {
   deny?: { exports?: string[]; imports?: string[] };
 }
 
-/** LeafNodeOptsVarz: empty until leaf nodes are served. */
+/** LeafNodeOptsVarz (timeouts in seconds). */
 export interface LeafVarz {
   host?: string;
   port?: number;
@@ -183,8 +184,32 @@ function clusterVarz(_host: MonitorHost): ClusterVarz {
 function gatewayVarz(_host: MonitorHost): GatewayVarz {
   return {};
 }
-function leafVarz(_host: MonitorHost): LeafVarz {
-  return {};
+/** Go's omitempty: an absent block, and defaults that only apply with a port, are left out. */
+function leafVarz(host: MonitorHost): LeafVarz {
+  const lo = host.leafnodeOptions;
+  if (lo === null) return {};
+  const v: LeafVarz = {};
+  if (lo.host !== "") v.host = lo.host;
+  const port = host.leafnodePort || lo.port;
+  if (port !== 0) v.port = port;
+  if (lo.port !== 0) v.auth_timeout = lo.authorization.timeoutSec;
+  if (lo.port !== 0 || lo.tls !== null) v.tls_timeout = lo.tlsTimeoutMs / 1000;
+  if (lo.tls !== null) v.tls_required = true;
+  if (lo.tls?.verify) v.tls_verify = true;
+  if (lo.remotes.length > 0) v.remotes = lo.remotes.map(remoteVarz);
+  return v;
+}
+function remoteVarz(r: RemoteLeafOptions): RemoteLeafVarz {
+  const v: RemoteLeafVarz = {};
+  if (r.localAccount !== "") v.local_account = r.localAccount;
+  if (r.tls !== null) v.tls_timeout = r.tlsTimeoutMs / 1000;
+  if (r.urls.length > 0) v.urls = r.urls.map((u) => u.host);
+  if (r.denyImports.length > 0 || r.denyExports.length > 0) {
+    v.deny = {};
+    if (r.denyExports.length > 0) v.deny.exports = r.denyExports;
+    if (r.denyImports.length > 0) v.deny.imports = r.denyImports;
+  }
+  return v;
 }
 function mqttVarz(_host: MonitorHost): MqttVarz {
   return {};
@@ -260,8 +285,8 @@ export function varz(host: MonitorHost, _opts: VarzOptions = {}): Varz {
     cpu: st.cpu,
     connections: st.connections,
     total_connections: st.total_connections,
-    routes: host.routes.size,
-    remotes: new Set([...host.routes.values()].map((r) => r.remoteId)).size,
+    routes: [...host.routes.values()].filter((r) => r.route!.registered).length,
+    remotes: new Set([...host.routes.values()].filter((r) => r.route!.registered).map((r) => r.route!.remoteId)).size,
     leafnodes: host.leafs.size,
     in_msgs: st.received.msgs,
     out_msgs: st.sent.msgs,

@@ -28,4 +28,8 @@ export const enum ClosedReason {
   DuplicateRemoteLeafnodeConnection = "Duplicate Remote LeafNode Connection",
   MinimumVersionRequired = "Minimum Version Required",
   ClusterNamesIdentical = "Cluster Names Identical",
+  ClusterNameConflict = "Cluster Name Conflict",
+  DuplicateRoute = "Duplicate Route",
+  RouteRemoved = "Route Removed",
+  DuplicateServerName = "Duplicate Server Name",
 }

@@ -30,10 +30,13 @@ export interface PubArgs {
    */
   queuesStart: number;
   queuesEnd: number;
+  /** RMSG/HMSG from a route: the account, as a run of `buf`; -1 otherwise. */
+  accountStart: number;
+  accountEnd: number;
 }
 
 /** Which side of the protocol a parser reads: the op table and message forms differ. */
-export type ParserKind = "client" | "leaf";
+export type ParserKind = "client" | "leaf" | "route";
 
 export interface ProtocolHandler {
   /** True once the connection is closed: the parser stops feeding it. */
@@ -55,6 +58,9 @@ export interface ProtocolHandler {
   /** Leaf node connections: `LS+ subject [queue weight]` and `LS- subject [queue]`. */
   onLeafSub(arg: Uint8Array): void;
   onLeafUnsub(arg: Uint8Array): void;
+  /** Route connections: `RS+ account subject [queue weight]` and `RS- account subject [queue]`. */
+  onRouteSub(arg: Uint8Array): void;
+  onRouteUnsub(arg: Uint8Array): void;
 
   /** Error replies the parser asks for before it throws. */
   onUnknownOp(): void;

@@ -126,12 +126,15 @@ export class Outbound {
   }
 
   /**
-   * One message to a leaf node (the reference's msgHeaderForRouteOrLeaf):
-   * `LMSG <subject> [reply] <size>`, with queue groups `LMSG <subject> | q1
-   * q2 <size>` or `LMSG <subject> + <reply> q1 q2 <size>`; HMSG puts the
-   * header size before the total (no sid). `queues` is "" for none.
+   * One message to a leaf node or a route (the reference's
+   * msgHeaderForRouteOrLeaf): `LMSG <subject> [reply] <size>`, with queue
+   * groups `LMSG <subject> | q1 q2 <size>` or `LMSG <subject> + <reply> q1
+   * q2 <size>`; a route's `RMSG` names the account first; HMSG puts the
+   * header size before the total (no sid). `queues` is "" for none;
+   * `account` is null for a leaf node.
    */
-  leafMsg(
+  remoteMsg(
+    account: string | null,
     subject: string,
     line: Uint8Array,
     replyStart: number,
@@ -143,8 +146,12 @@ export class Outbound {
     to: number,
   ): void {
     const size = to - from;
-    this.reserve(40 + subject.length + (replyEnd - replyStart) + queues.length + size);
-    this.latin1(hdr >= 0 ? "HMSG " : "LMSG ");
+    this.reserve(40 + (account?.length ?? 0) + subject.length + (replyEnd - replyStart) + queues.length + size);
+    this.latin1(hdr >= 0 ? "HMSG " : account !== null ? "RMSG " : "LMSG ");
+    if (account !== null) {
+      this.latin1(account);
+      this.byte(32);
+    }
     this.latin1(subject);
     this.byte(32);
     if (queues !== "") {

@@ -42,6 +42,13 @@ const enum Op {
   LeafUnsub,
   LeafMsg,
   LeafHMsg,
+  /** Route connections only. */
+  RouteSub,
+  RouteUnsub,
+  RouteMsg,
+  RouteHMsg,
+  /** A+/A- (gateways): taken and ignored, as the reference's parser does on any server connection. */
+  AccountOp,
 }
 
 /** Ops a client may send (the protocol's client side). Anything else, including
@@ -66,6 +73,22 @@ const LEAF_OPS: readonly [string, Op][] = [
   ["LS-", Op.LeafUnsub],
   ["LMSG", Op.LeafMsg],
   ["HMSG", Op.LeafHMsg],
+  ["PING", Op.Ping],
+  ["PONG", Op.Pong],
+  ["+OK", Op.Ok],
+  ["-ERR", Op.Err],
+  ["INFO", Op.Info],
+];
+
+/** Ops a route connection speaks (2.9.10's account-aware routes, without leaf-origin forms). */
+const ROUTE_OPS: readonly [string, Op][] = [
+  ["CONNECT", Op.Connect],
+  ["RS+", Op.RouteSub],
+  ["RS-", Op.RouteUnsub],
+  ["RMSG", Op.RouteMsg],
+  ["HMSG", Op.RouteHMsg],
+  ["A+", Op.AccountOp],
+  ["A-", Op.AccountOp],
   ["PING", Op.Ping],
   ["PONG", Op.Pong],
   ["+OK", Op.Ok],
@@ -158,6 +181,7 @@ class OpTable {
 
 const CLIENT_TABLE = new OpTable(CLIENT_OPS);
 const LEAF_TABLE = new OpTable(LEAF_OPS);
+const ROUTE_TABLE = new OpTable(ROUTE_OPS);
 
 /** Size fields: decimal digits only, at most 9 of them (as the reference). */
 const MAX_SIZE_DIGITS = 9;
@@ -207,6 +231,8 @@ export class Parser {
     dataStart: 0,
     queuesStart: -1,
     queuesEnd: -1,
+    accountStart: -1,
+    accountEnd: -1,
   };
 
   constructor(
@@ -217,7 +243,7 @@ export class Parser {
     this.maxControlLine = limits.maxControlLine;
     this.maxPayload = limits.maxPayload;
     this.kind = kind;
-    this.table = kind === "leaf" ? LEAF_TABLE : CLIENT_TABLE;
+    this.table = kind === "leaf" ? LEAF_TABLE : kind === "route" ? ROUTE_TABLE : CLIENT_TABLE;
   }
 
   /**
@@ -304,7 +330,7 @@ export class Parser {
           }
           if (end > start && line[end - 1] === CR) end--;
           this.argSplit = false;
-          if (end - start > this.maxControlLine) throw this.controlLineExceeded(line.subarray(start, end), 0);
+          if (end - start > this.maxControlLine && this.kind === "client") throw this.controlLineExceeded(line.subarray(start, end), 0);
           this.dispatchArg(line, start, end);
           if (this.handler.closed) return n;
           if (this.handler.paused) return i + 1;
@@ -349,7 +375,8 @@ export class Parser {
         this.argSplit = true;
       }
       // Catch over-long lines before the LF arrives (memory exhaustion).
-      if (this.argLen > this.maxControlLine) {
+      // 2.9.10 limits clients only: a leaf's CONNECT may carry a long JWT or deny list.
+      if (this.argLen > this.maxControlLine && this.kind === "client") {
         throw this.controlLineExceeded(this.argBuf.subarray(0, this.argLen), this.argLen);
       }
     } else if (this.state === State.Payload || this.state === State.PayloadCR || this.state === State.PayloadLF) {
@@ -399,7 +426,8 @@ export class Parser {
   private keepPubLine(): void {
     const pa = this.pa;
     if (pa.buf === this.pubLine) return;
-    const from = pa.subjectStart;
+    // A route's account comes before the subject.
+    const from = pa.accountStart >= 0 ? pa.accountStart : pa.subjectStart;
     const to = Math.max(pa.subjectEnd, pa.replyEnd, pa.queuesEnd);
     if (this.pubLine.length < to - from) this.pubLine = new Uint8Array(to - from);
     this.pubLine.set(pa.buf.subarray(from, to));
@@ -413,6 +441,10 @@ export class Parser {
     if (pa.queuesStart >= 0) {
       pa.queuesStart -= from;
       pa.queuesEnd -= from;
+    }
+    if (pa.accountStart >= 0) {
+      pa.accountStart -= from;
+      pa.accountEnd -= from;
     }
     if (this.state !== State.Payload) {
       // The payload itself was complete in the old chunk; keep it too.
@@ -456,11 +488,18 @@ export class Parser {
         this.pubArgs(line, start, end, true);
         return;
       case Op.LeafMsg:
-        this.leafMsgArgs(line, start, end, false);
+        this.remoteMsgArgs(line, start, end, false, false);
         return;
       case Op.LeafHMsg:
         if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
-        this.leafMsgArgs(line, start, end, true);
+        this.remoteMsgArgs(line, start, end, true, false);
+        return;
+      case Op.RouteMsg:
+        this.remoteMsgArgs(line, start, end, false, true);
+        return;
+      case Op.RouteHMsg:
+        if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
+        this.remoteMsgArgs(line, start, end, true, true);
         return;
     }
     const arg = line.subarray(start, end);
@@ -486,48 +525,61 @@ export class Parser {
       case Op.LeafUnsub:
         this.handler.onLeafUnsub(arg);
         break;
+      case Op.RouteSub:
+        this.handler.onRouteSub(arg);
+        break;
+      case Op.RouteUnsub:
+        this.handler.onRouteUnsub(arg);
+        break;
     }
   }
 
   /**
-   * A leaf node's message (processLeafMsgArgs / processLeafHeaderMsgArgs):
-   * `LMSG subject [reply] size`, `LMSG subject | q1 [q2...] size`,
-   * `LMSG subject + reply q1 [q2...] size`; HMSG the same with the header
-   * size before the total (no sid, unlike a client's HMSG).
+   * A leaf node's or route's message (processLeafMsgArgs,
+   * processRoutedMsgArgs and their header forms): `LMSG subject [reply]
+   * size`, `LMSG subject | q1 [q2...] size`, `LMSG subject + reply q1
+   * [q2...] size`; RMSG the same after the account; HMSG with the header size
+   * before the total (no sid, unlike a client's HMSG).
    */
-  private leafMsgArgs(line: Uint8Array, start: number, end: number, headers: boolean): void {
+  private remoteMsgArgs(line: Uint8Array, start: number, end: number, headers: boolean, withAccount: boolean): void {
     const tok = this.leafTokens;
-    const t = splitArgsRange(line, start, end, tok);
-    const fn = headers ? "processLeafHeaderMsgArgs" : "processLeafMsgArgs";
+    const all = splitArgsRange(line, start, end, tok);
+    const fn = withAccount ? (headers ? "processRoutedHeaderMsgArgs" : "processRoutedMsgArgs") : headers ? "processLeafHeaderMsgArgs" : "processLeafMsgArgs";
     const sizes = headers ? 2 : 1;
-    if (t < 0 || t < sizes + 1) throw new ParseError("protocol_violation", `${fn} Parse Error: ${goQuoteBytes(line.subarray(start, end))}`);
+    // The account (routes) comes first; the rest is laid out as a leaf's.
+    const a = withAccount ? 1 : 0;
+    const t = all - a;
+    if (all < 0 || t < sizes + 1) throw new ParseError("protocol_violation", `${fn} Parse Error: ${goQuoteBytes(line.subarray(start, end))}`);
     const pa = this.pa;
     pa.buf = line;
-    pa.subjectStart = tok[0]!;
-    pa.subjectEnd = tok[1]!;
+    pa.accountStart = withAccount ? tok[0]! : -1;
+    pa.accountEnd = withAccount ? tok[1]! : -1;
+    pa.subjectStart = tok[a * 2]!;
+    pa.subjectEnd = tok[a * 2 + 1]!;
     pa.replyStart = pa.replyEnd = pa.queuesStart = pa.queuesEnd = -1;
     if (t === sizes + 2) {
-      pa.replyStart = tok[2]!;
-      pa.replyEnd = tok[3]!;
+      pa.replyStart = tok[(a + 1) * 2]!;
+      pa.replyEnd = tok[(a + 1) * 2 + 1]!;
     } else if (t > sizes + 2) {
-      const ind = tok[2]!;
-      const indicator = tok[3]! - ind === 1 ? line[ind] : 0;
+      const ind = tok[(a + 1) * 2]!;
+      const indEnd = tok[(a + 1) * 2 + 1]!;
+      const indicator = indEnd - ind === 1 ? line[ind] : 0;
       if (indicator !== 43 /* + */ && indicator !== 124 /* | */) {
-        throw new ParseError("protocol_violation", `${fn} Bad or Missing Reply Indicator: ${goQuoteBytes(line.subarray(ind, tok[3]!))}`);
+        throw new ParseError("protocol_violation", `${fn} Bad or Missing Reply Indicator: ${goQuoteBytes(line.subarray(ind, indEnd))}`);
       }
-      let q = 2;
+      let q = a + 2;
       if (indicator === 43) {
-        pa.replyStart = tok[4]!;
-        pa.replyEnd = tok[5]!;
-        q = 3;
+        pa.replyStart = tok[(a + 2) * 2]!;
+        pa.replyEnd = tok[(a + 2) * 2 + 1]!;
+        q = a + 3;
       }
-      const lastQueue = t - sizes - 1;
+      const lastQueue = all - sizes - 1;
       if (lastQueue >= q) {
         pa.queuesStart = tok[q * 2]!;
         pa.queuesEnd = tok[lastQueue * 2 + 1]!;
       }
     }
-    const last = (t - 1) * 2;
+    const last = (all - 1) * 2;
     const size = parseSize(line, tok[last]!, tok[last + 1]!);
     if (headers) {
       const hdr = parseSize(line, tok[last - 2]!, tok[last - 1]!);
@@ -555,7 +607,7 @@ export class Parser {
     const sizes = headers ? 2 : 1;
     if (t !== sizes + 1 && t !== sizes + 2) throw this.pubArgError(headers, "Parse Error", line, start, end);
     pa.buf = line;
-    pa.queuesStart = pa.queuesEnd = -1;
+    pa.queuesStart = pa.queuesEnd = pa.accountStart = pa.accountEnd = -1;
     pa.subjectStart = tok[0]!;
     pa.subjectEnd = tok[1]!;
     if (t === sizes + 2) {
@@ -606,7 +658,8 @@ export class Parser {
   private unknownOp(buf: Uint8Array, i: number, goState: number): ParseError {
     this.handler.onUnknownOp();
     const snip = protoSnippet(i, PROTO_SNIPPET_SIZE, buf);
-    return new ParseError("unknown_op", `Client parser ERROR, state=${goState}, i=${i}: proto='${snip}...'`);
+    const who = this.kind === "leaf" ? "Leafnode" : "Client";
+    return new ParseError("unknown_op", `${who} parser ERROR, state=${goState}, i=${i}: proto='${snip}...'`);
   }
 
   /** `arg`: the line so far; `held`: how much of it was carried over from earlier chunks (0 at its end). */

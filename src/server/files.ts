@@ -53,6 +53,26 @@ function programName(): string {
   return basename(process.argv[1] ?? "nats-bun").replace(/\.[tj]s$/, "");
 }
 
+/**
+ * `host:port` for each address other servers and clients can reach a
+ * listener on `host` at: a wildcard bind address stands for every global
+ * unicast address of this machine (no loopback, no link-local), as 2.9.10's
+ * getNonLocalIPsIfHostIsIPAny picks them for connect_urls.
+ */
+export function advertisedHostPorts(host: string, port: number): string[] {
+  const hosts: string[] = [];
+  if (host !== "0.0.0.0" && host !== "::" && host !== "") hosts.push(host);
+  else {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) {
+        if (a.internal || a.address.startsWith("fe80:") || a.address.startsWith("169.254.")) continue;
+        hosts.push(a.address);
+      }
+    }
+  }
+  return hosts.map((h) => `${h.includes(":") ? `[${h}]` : h}:${port}`);
+}
+
 /** A wildcard bind address is reported as every local address, like the reference. */
 function listenHosts(host: string): string[] {
   if (host !== "0.0.0.0" && host !== "::" && host !== "") return [host];

@@ -62,5 +62,5 @@ export interface InfoSecurity {
 export function clientInfoLine(s: Server, c: Client, extra = ""): string {
   const nonce = c.nonce === null ? "" : `,"nonce":"${c.nonce}"`;
   const prefix = c.connectionType === "WEBSOCKET" ? s.wsInfoPrefix : s.infoPrefix;
-  return `${prefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}${nonce}${extra}} \r\n`;
+  return `${prefix},"client_id":${c.cid},"client_ip":${JSON.stringify(c.host)}${nonce}${s.infoSuffix}${extra}} \r\n`;
 }

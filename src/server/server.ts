@@ -10,10 +10,10 @@ import type { ClientHost } from "../client/host.ts";
 import { ERR } from "../protocol/errors.ts";
 import { defaultOptions, type ServerOptions } from "../config/types.ts";
 import { Logger } from "./logger.ts";
-import { newServerId } from "./identity.ts";
+import { newServerId, nuid } from "./identity.ts";
 import { buildInfoPrefix, clientInfoLine } from "./info.ts";
 import { describeSublistImpl } from "../sublist/index.ts";
-import { listenerUrls, removePortsFile, writePidFile, writePortsFile, type PortsInfo } from "./files.ts";
+import { advertisedHostPorts, listenerUrls, removePortsFile, writePidFile, writePortsFile, type PortsInfo } from "./files.ts";
 import { lameDuckClose } from "./lameduck.ts";
 import { VERSION } from "./version.ts";
 import { diffOptions, reloadNotice, sameValue } from "../config/reload.ts";
@@ -37,13 +37,21 @@ import { hostPort } from "../config/address.ts";
 import { ConfigError } from "../config/errors.ts";
 import { MonitorListener } from "../monitor/http.ts";
 import { LeafnodeListener, type LeafListenerHost } from "../leafnode/listener.ts";
+import { RouteListener, type RouteListenerHost } from "../route/listener.ts";
+import { RouteDialer, type RouteDialHost } from "../route/dial.ts";
+import { RouteState } from "../route/state.ts";
+import { removeRouteSubs } from "../route/interest.ts";
+
+import { RUNTIME_VERSION } from "./version.ts";
 import { RemoteLeaf, type RemoteHost } from "../leafnode/remote.ts";
+import { LeafWebsocketClientTransport, startAcceptedWebsocketLeaf } from "../leafnode/websocket.ts";
 import { LeafState } from "../leafnode/state.ts";
 import { unregisterLeaf } from "../leafnode/register.ts";
 import { remotePermissions } from "../leafnode/permissions.ts";
 import { compilePermissions } from "../auth/permissions.ts";
 import { parseWebsocketOptions, websocketProblem, type WebsocketOptions } from "../websocket/options.ts";
 import { gatewayConfigured, leafnodeProblem, parseLeafnodeOptions, type LeafnodeOptions } from "../leafnode/options.ts";
+import { clusterProblem, gatewayName, parseClusterOptions, type ClusterOptions, type RouteURL } from "../route/options.ts";
 import { hasAuthOverride, websocketAuth } from "../websocket/auth.ts";
 import { WebsocketListener, type WebsocketHost } from "../websocket/listener.ts";
 import type { WebsocketTransport } from "../websocket/transport.ts";
@@ -53,7 +61,6 @@ import type { Transport } from "../client/client.ts";
 import type { MonitorHost } from "../monitor/host.ts";
 import { ClosedConns, snapshotClosed } from "../monitor/closed-conns.ts";
 import type { Subscription } from "../delivery/subscription.ts";
-import type { RouteConn } from "../monitor/routez.ts";
 
 const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
 
@@ -62,7 +69,7 @@ export class MonitorStartError extends Error {}
 /** The websocket port could not be bound (nats-server: "Unable to listen for websocket connections: ..."). */
 export class WebsocketStartError extends Error {}
 
-export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListenerHost, RemoteHost {
+export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListenerHost, RemoteHost, RouteListenerHost, RouteDialHost {
   options: ServerOptions;
   auth: AuthConfig;
   /** TLS on the client port, or null. */
@@ -71,6 +78,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   websocketOptions: WebsocketOptions | null;
   /** The leafnodes block, or null without one. */
   leafnodeOptions: LeafnodeOptions | null;
+  /** The cluster block (with the cluster flags applied), or null without one. */
+  clusterOptions: ClusterOptions | null;
   /** What WebSocket clients authenticate against (the server's auth unless the websocket block overrides it). */
   websocketAuth: AuthConfig;
   private readonly authWarnings: string[];
@@ -97,7 +106,16 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   /** varz's config_load_time: start, then each reload. */
   configTime = this.startTime;
   /** Route and leaf node connections: none until those are served. */
-  readonly routes = new Map<number, RouteConn>();
+  readonly routes = new Map<number, Client>();
+  /** Registered routes by the peer's server id. */
+  readonly routesById = new Map<string, Client>();
+  private routeListener: RouteListener | null = null;
+  /** Routes this server dials, by `host:port`: configured ones and those learned from gossip. */
+  private readonly dialers = new Map<string, RouteDialer>();
+  /** The cluster name: configured, or generated when none is (2.9.10's dynamic name). */
+  private dynamicClusterName = "";
+  /** Client INFO fields after the per-connection ones: the cluster and its client URLs. */
+  infoSuffix = "";
   readonly leafs = new Map<number, Client>();
   private monitor: MonitorListener | null = null;
   private leafListener: LeafnodeListener | null = null;
@@ -114,7 +132,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   /** Gives memory back once traffic stops (see idle.ts). */
   readonly idle = new IdleReclaimer(() => this.clients.values());
   private nextCid = 1;
-  private shuttingDown = false;
+  shuttingDown = false;
   lameDuck = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -130,6 +148,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.authWarnings = built.warnings;
     this.websocketOptions = parseWebsocketOptions(this.options);
     this.leafnodeOptions = parseLeafnodeOptions(this.options, this.authWarnings);
+    this.clusterOptions = parseClusterOptions(this.options, this.authWarnings);
     const operators = this.options.trust?.operators ?? [];
     const leafProblem = leafnodeProblem(this.leafnodeOptions, {
       accounts: this.auth.accounts.keys(),
@@ -138,6 +157,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
       gateway: gatewayConfigured(this.options.gateway),
     });
     if (leafProblem !== null) throw new ConfigError([leafProblem]);
+    const clusterErr = clusterProblem(this.clusterOptions, gatewayName(this.options.gateway));
+    if (clusterErr !== null) throw new ConfigError([clusterErr]);
     const wsProblem = websocketProblem(this.websocketOptions, [...this.auth.users.keys()], this.auth.nkeys.size > 0, this.auth.trust !== undefined);
     if (wsProblem !== null) throw new ConfigError([wsProblem]);
     this.websocketAuth = this.websocketOptions === null ? this.auth : websocketAuth(this.auth, this.websocketOptions);
@@ -190,12 +211,153 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     return this.listener?.port ?? this.options.port;
   }
   /** The websocket port actually listened on (0 without one). */
+  get clusterName(): string {
+    return this.clusterOptions?.name || this.dynamicClusterName;
+  }
+  get routePort(): number {
+    return this.routeListener?.port ?? 0;
+  }
+  get connectRetries(): number {
+    return this.clusterOptions?.connectRetries ?? 0;
+  }
+  get routeCredentials(): { user: string; password: string } | null {
+    const a = this.clusterOptions?.authorization;
+    return a === undefined || a.user === "" ? null : { user: a.user, password: a.password };
+  }
+
+  /** The INFO on route connections (2.9.10's routeInfo), with a nonce for a new connection. */
+  routeInfoLine(withNonce: boolean): string {
+    const co = this.clusterOptions!;
+    const info: Record<string, unknown> = {
+      server_id: this.id,
+      server_name: this.name,
+      version: VERSION,
+      proto: 2,
+      go: RUNTIME_VERSION,
+      host: co.host,
+      port: this.routePort,
+      headers: this.headersSupported,
+    };
+    if (co.authorization.user !== "") info.auth_required = true;
+    info.max_payload = this.options.maxPayload;
+    if (co.advertise !== "") info.ip = `nats-route://${co.advertise}/`;
+    if (withNonce) info.nonce = newNonce();
+    info.cluster = this.clusterName;
+    if (!co.noAdvertise) {
+      info.connect_urls = advertisedHostPorts(this.options.host, this.port);
+      if (this.websocket !== null) info.ws_connect_urls = advertisedHostPorts(this.websocket.opts.host, this.websocket.port);
+    }
+    if (this.lameDuck) info.ldm = true;
+    return `INFO ${JSON.stringify(info)}\r\n`;
+  }
+
+  /** An accepted route connection. */
+  acceptedRoute(s: Socket<SocketData>): Client {
+    const c = this.newRoute(s, s.remoteAddress, s.remotePort, null, false, false);
+    s.data = { client: c, upgraded: false, sniffed: null };
+    return c;
+  }
+
+  /** A dialed route: CONNECT and INFO go out at once. */
+  solicitedRoute(s: Socket<SocketData>, url: RouteURL, explicit: boolean): Client {
+    const c = this.newRoute(s, s.remoteAddress, s.remotePort, url, true, explicit);
+    const cinfo: Record<string, unknown> = { echo: true, verbose: false, pedantic: false };
+    const u = url.user ?? (explicit ? null : this.routeCredentials === null ? null : { username: this.routeCredentials.user, password: this.routeCredentials.password });
+    if (u !== null) {
+      cinfo.user = u.username;
+      if (u.password !== null) cinfo.pass = u.password;
+    }
+    Object.assign(cinfo, { tls_required: false, name: this.id, headers: this.headersSupported, cluster: this.clusterName });
+    c.sendProto(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
+    c.sendProto(this.routeInfoLine(false));
+    c.authenticated = true;
+    this.logger.notice(`${c.label()} - Route connection created`);
+    c.started();
+    return c;
+  }
+
+  private newRoute(t: Transport, host: string, port: number, url: RouteURL | null, didSolicit: boolean, explicit: boolean): Client {
+    const c = new Client(this, this.nextCid++, t, this.globalAccount, host, port, ConnKind.Route);
+    c.route = new RouteState(this, url, didSolicit, explicit);
+    c.opts.verbose = c.opts.pedantic = false;
+    // Routes carry what their peers' clients asked for; echo is decided there.
+    c.opts.echo = true;
+    this.routes.set(c.cid, c);
+    return c;
+  }
+
+  /** A route learned from a peer: dialed unless it is configured or connected already. */
+  connectImplicitRoute(url: RouteURL): void {
+    const key = url.host;
+    if (this.dialers.has(key)) return;
+    for (const r of this.routesById.values()) if (r.route!.url?.host === key) return;
+    const d = new RouteDialer(this, url, false);
+    this.dialers.set(key, d);
+    d.start();
+  }
+
+  /** The cluster's client URLs changed: client INFO is rebuilt, and clients that take async INFO get it. */
+  clientURLsChanged(): void {
+    this.buildInfoSuffix();
+    for (const c of this.clients.values()) {
+      if (c.opts.protocol >= 1 && c.firstPongSent && !c.closed) c.sendProto(clientInfoLine(this, c));
+    }
+  }
+
+  private buildInfoSuffix(): void {
+    const co = this.clusterOptions;
+    if (co === null || co.port === 0) {
+      this.infoSuffix = "";
+      return;
+    }
+    let suffix = `,"cluster":${JSON.stringify(this.clusterName)}`;
+    if (!co.noAdvertise) {
+      const urls = new Set<string>();
+      for (const r of this.routesById.values()) for (const u of r.route!.connectURLs) urls.add(u);
+      if (urls.size > 0) suffix += `,"connect_urls":${JSON.stringify([...advertisedHostPorts(this.options.host, this.port), ...urls])}`;
+    }
+    this.infoSuffix = suffix;
+  }
+
+  /** After the client port, as 2.9.10 starts routing: the route port, then the configured routes. */
+  private startRoutes(): void {
+    const co = this.clusterOptions;
+    if (co === null || co.port === 0) return;
+    if (co.name === "") {
+      this.dynamicClusterName = nuid();
+      this.logger.warn(`Cluster name was dynamically assigned`);
+    }
+    const l = new RouteListener(this);
+    l.start();
+    this.routeListener = l;
+    this.buildInfoSuffix();
+    for (const url of co.routes) {
+      const d = new RouteDialer(this, url, true);
+      this.dialers.set(url.host, d);
+      d.start();
+    }
+  }
+
+  private routeClosed(c: Client): void {
+    const route = c.route!;
+    removeRouteSubs(c);
+    this.routes.delete(c.cid);
+    if (route.registered && this.routesById.get(route.remoteId) === c) this.routesById.delete(route.remoteId);
+    addTraffic(this.closedTraffic, c);
+    this.logger.notice(`${c.label()} - Router connection closed: ${c.closeReason}`);
+    if (route.registered && (route.connectURLs.length > 0 || route.wsConnectURLs.length > 0)) this.clientURLsChanged();
+    if (route.didSolicit && route.url !== null) this.dialers.get(route.url.host)?.closed();
+  }
+
   /** The leaf node port actually listened on (0 without one). */
   get leafnodePort(): number {
     return this.leafListener?.port ?? 0;
   }
   get reconnectIntervalMs(): number {
     return this.leafnodeOptions?.reconnectIntervalMs ?? 1000;
+  }
+  get websocketNoAuthUser(): string {
+    return this.websocketOptions?.noAuthUser ?? "";
   }
   /** How often failed first connects and reconnects are logged as errors (connect_error_reports, reconnect_error_reports). */
   get connectErrorReports(): number {
@@ -283,6 +445,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     log.notice(`Listening for client connections on ${hostPort(o.host, this.port)}`);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, this.portsInfo());
     log.notice("Server is ready");
+    this.startRoutes();
   }
 
   /** As 2.9.10: after the system account, before the client port, so start-up can be watched. */
@@ -341,15 +504,28 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     return c;
   }
 
-  /** A connection this server dialed for a remote, bound to its local account. */
-  solicitedLeaf(s: Socket<SocketData>, remote: RemoteLeaf): Client | null {
+  /** A leaf node connection upgraded on the websocket port; null without a leaf node port (2.9.10 refuses then). */
+  acceptedWebsocketLeaf(t: WebsocketTransport, info: UpgradeInfo): Client | null {
+    if ((this.leafnodeOptions?.port ?? 0) === 0) return null;
+    const c = this.newLeaf(t, info.ip, info.port, null);
+    c.connectionType = "LEAFNODE_WS";
+    c.nonce = newNonce();
+    t.client = c;
+    startAcceptedWebsocketLeaf(this, c, info.compress);
+    return c;
+  }
+
+  /** A connection this server dialed for a remote (TCP or WebSocket), bound to its local account. */
+  solicitedLeaf(s: Socket<SocketData> | LeafWebsocketClientTransport, remote: RemoteLeaf): Client | null {
     const account = this.lookupAccount(remote.opts.localAccount);
     if (account === null) {
       this.logger.error(`Unable to lookup account ${remote.opts.localAccount} for solicited leafnode connection: ${remote.opts.localAccount} not found`);
       s.end();
       return null;
     }
-    const c = this.newLeaf(s, s.remoteAddress, s.remotePort, remote);
+    const ws = s instanceof LeafWebsocketClientTransport;
+    const c = ws ? this.newLeaf(s, s.url.hostname, s.url.port, remote) : this.newLeaf(s, s.remoteAddress, s.remotePort, remote);
+    if (ws) c.connectionType = "LEAFNODE_WS";
     c.bindAccount(account);
     this.logger.notice(`${c.label()} - Leafnode connection created for account: ${account.name} `);
     return c;
@@ -438,6 +614,10 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
       this.leafClosed(c);
       return;
     }
+    if (c.route !== null) {
+      this.routeClosed(c);
+      return;
+    }
     this.clients.delete(c.cid);
     addTraffic(this.closedTraffic, c);
     this.closedConns.add(snapshotClosed(c, subs, Date.now()));
@@ -453,7 +633,9 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (leaf.timer !== null) clearTimeout(leaf.timer);
     unregisterLeaf(c);
     addTraffic(this.closedTraffic, c);
-    this.logger.notice(`${c.label()} - Leafnode connection closed: ${c.closeReason} account: ${c.account.name}`);
+    // An accepted connection has no account until its CONNECT passed authentication.
+    const bound = leaf.solicited || c.authenticated ? c.account.name : "";
+    this.logger.notice(`${c.label()} - Leafnode connection closed: ${c.closeReason} account: ${bound}`);
     if (!this.shuttingDown) leaf.remote?.closed(c);
   }
 
@@ -585,6 +767,10 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.websocket?.stop();
     this.websocket = null;
     for (const r of this.remotes) r.stop();
+    for (const d of this.dialers.values()) d.stop();
+    for (const r of [...this.routes.values()]) r.close(ClosedReason.ServerShutdown);
+    this.routeListener?.stop();
+    this.routeListener = null;
     for (const l of [...this.leafs.values()]) l.close(ClosedReason.ServerShutdown);
     this.leafListener?.stop();
     this.leafListener = null;
@@ -597,7 +783,6 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
 /** Configured blocks whose subsystems are still to come, so operators are told, not surprised. */
 function unservedFeatures(o: ServerOptions): string[] {
   const out: string[] = [];
-  if (o.cluster !== undefined) out.push("cluster");
   if (o.gateway !== undefined) out.push("gateway");
   if (o.mqtt !== undefined) out.push("mqtt");
   if (o.jetstream !== undefined && o.jetstream !== false) out.push("jetstream");

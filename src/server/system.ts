@@ -98,6 +98,8 @@ export class SystemClient {
       dataStart: 0,
       queuesStart: -1,
       queuesEnd: -1,
+      accountStart: -1,
+      accountEnd: -1,
     };
     routeMsg(null, this.account, pa, subject, null);
   }

@@ -14,6 +14,7 @@ import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { startAuth } from "../client/auth.ts";
 import { tlsState } from "../client/tls.ts";
+import { goTLSError } from "../client/tls-errors.ts";
 
 export interface TLSConfig {
   /** PEM contents. */
@@ -26,6 +27,10 @@ export interface TLSConfig {
   verifyAndMap: boolean;
   /** Handshake deadline (ms); default 2000. */
   timeoutMs: number;
+  /** Soliciting side (leafnode remotes): skip verifying the peer's certificate. */
+  insecure?: boolean;
+  /** Routes: the peer's certificate must name a known route host (verify_cert_and_check_known_urls). */
+  checkKnownURLs?: boolean;
 }
 
 const DEFAULT_TLS_TIMEOUT = 2000;
@@ -37,6 +42,8 @@ const DEFAULT_TLS_TIMEOUT = 2000;
  */
 export interface LeafTLSContext {
   at: ConfPos | undefined;
+  /** The cluster block reads its `tls` the same way but accepts known-URL checks. */
+  knownURLs?: boolean;
 }
 
 /** Reads the `tls` block. Throws ConfigError (file:line:col) on a bad one. */
@@ -85,9 +92,13 @@ export function buildTLSConfig(block: ConfMap | undefined, leaf?: LeafTLSContext
       case "min_version":
       case "verify_cert_and_check_known_urls":
         if (typeof v !== "boolean") err(rawKey, "error parsing tls config, expected 'verify_cert_and_check_known_urls' to be a boolean");
-        else if (v && leaf !== undefined) err(rawKey, "verify_cert_and_check_known_urls not supported in this context");
+        else if (v && leaf !== undefined && !leaf.knownURLs) err(rawKey, "verify_cert_and_check_known_urls not supported in this context");
+        else if (v) cfg.checkKnownURLs = true;
         break;
       case "insecure":
+        if (typeof v !== "boolean") err(rawKey, "error parsing tls config, expected 'insecure' to be a boolean");
+        else cfg.insecure = v;
+        break;
       case "pinned_certs":
       case "handshake_first":
       case "connection_rate_limit":
@@ -181,13 +192,13 @@ function tlsOptions(cfg: TLSConfig): TLSOptions {
 }
 
 /** Handlers of the encrypted side of an upgraded client socket. */
-const TLS_HANDLERS: SocketHandler<SocketData> = {
+export const TLS_HANDLERS: SocketHandler<SocketData> = {
   handshake(s, ok, err) {
     const c = s.data.client;
     if (c === null || c.closed) return;
     const cert = ok ? s.getPeerX509Certificate?.() : undefined;
     if (ok) c.tlsState = tlsState(s, cert);
-    c.tlsHandshakeDone(ok ? null : (err?.message ?? "handshake failed"), cert);
+    c.tlsHandshakeDone(ok ? null : goTLSError(err), cert);
   },
   data(s, buf) {
     s.data.client?.read(buf);

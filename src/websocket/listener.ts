@@ -15,6 +15,8 @@ export interface WebsocketHost {
   readonly logger: Logger;
   /** A new client on this transport (its `client` set before anything is sent), or null when refused and closed. */
   admitWebsocket(transport: WebsocketTransport, info: UpgradeInfo): Client | null;
+  /** A new leaf node connection on this transport, or null when the server has no leaf node port. */
+  acceptedWebsocketLeaf(transport: WebsocketTransport, info: UpgradeInfo): Client | null;
 }
 
 /** Incoming frames may be large (clients batch); the protocol's own limits apply after. */
@@ -90,7 +92,12 @@ export class WebsocketListener {
     ws.binaryType = "uint8array";
     const info = ws.data.info;
     if (info.leaf) {
-      // Leaf nodes over WebSocket arrive with the leaf node subsystem; until then, as a server without a leaf port.
+      const c = this.host.acceptedWebsocketLeaf(new WebsocketTransport(ws), info);
+      if (c !== null) {
+        ws.data.client = c;
+        return;
+      }
+      // As 2.9.10: no leaf node port, the upgraded connection is dropped.
       this.host.logger.error("Not configured to accept leaf node connections");
       ws.terminate();
       return;

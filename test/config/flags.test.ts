@@ -184,8 +184,10 @@ describe("applyFlagOverrides", () => {
       opts,
       parseCommandLine(["--cluster", "nats://u:p@127.0.0.1:7222", "--cluster_name", "flag", "--routes", "nats://a:1, nats://b:2"]),
     );
+    // The file's listen stays (its errors still count); host and port come after it and win.
     expect(opts.cluster).toEqual({
       name: "flag",
+      listen: "0.0.0.0:6222",
       host: "127.0.0.1",
       port: 7222,
       authorization: { user: "u", password: "p", timeout: 2 },

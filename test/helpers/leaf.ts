@@ -37,18 +37,20 @@ export interface LeafPair {
 
 /**
  * A hub (`hubConf` plus a leaf node port) and a leaf whose remote is given
- * by `remote(url)` (the hub's nats-leaf:// URL), started and linked.
+ * by `remote(url)` (the hub's nats-leaf:// URL, or what `opts.hubURL` makes
+ * of the running hub, e.g. its ws:// URL), started and linked.
  */
 export async function leafPair(
   hubImpl: Impl,
   leafImpl: Impl,
   hubConf: string,
   remote: (url: string) => string,
-  opts: { leafConf?: string; waitLink?: boolean } = {},
+  opts: { leafConf?: string; waitLink?: boolean; hubURL?: (hub: RunningServer) => Promise<string> } = {},
 ): Promise<LeafPair> {
   const hub = await startServer(["-c", writeConf(`${hubConf}\n`)], { bin: binOf(hubImpl) });
   const hubLeafPort = await leafPort(hub);
-  const leaf = await startServer(["-c", writeConf(`${opts.leafConf ?? ""}\n${remote(`nats-leaf://127.0.0.1:${hubLeafPort}`)}\n`)], { bin: binOf(leafImpl) });
+  const url = opts.hubURL !== undefined ? await opts.hubURL(hub) : `nats-leaf://127.0.0.1:${hubLeafPort}`;
+  const leaf = await startServer(["-c", writeConf(`${opts.leafConf ?? ""}\n${remote(url)}\n`)], { bin: binOf(leafImpl) });
   if (opts.waitLink !== false) {
     await leafConnected(hub);
     await leafConnected(leaf);

@@ -48,6 +48,12 @@ class Recorder implements ProtocolHandler {
   onLeafUnsub(arg: Uint8Array): void {
     this.calls.push(`LS- ${dec.decode(arg)}`);
   }
+  onRouteSub(arg: Uint8Array): void {
+    this.calls.push(`RS+ ${dec.decode(arg)}`);
+  }
+  onRouteUnsub(arg: Uint8Array): void {
+    this.calls.push(`RS- ${dec.decode(arg)}`);
+  }
   onUnknownOp(): void {
     this.calls.push("!unknown");
   }

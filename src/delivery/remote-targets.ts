@@ -1,6 +1,7 @@
-// The leaf node connections one message goes to (the reference's route
-// targets): each connection once, with the queue groups it was picked for,
-// written as one LMSG/HMSG after the subscriptions are walked. Scratch lists
+// The leaf node and route connections one message goes to (the
+// reference's route targets): each connection once, with the queue groups
+// it was picked for, written as one LMSG/RMSG/HMSG after the subscriptions
+// are walked. Scratch lists
 // are reused per nesting level (a service import delivers inside a delivery),
 // so routing allocates nothing per message.
 
@@ -9,7 +10,7 @@ import type { Client } from "../client/client.ts";
 import type { PubArgs } from "../protocol/handler.ts";
 import type { Subscription } from "./subscription.ts";
 
-export class LeafTargets {
+export class RemoteTargets {
   private readonly subs: Subscription[] = [];
   private readonly queues: string[] = [];
 
@@ -40,21 +41,21 @@ export class LeafTargets {
       const sub = subs[i]!;
       const rc = sub.target.client!;
       if (rc.closed) continue;
-      // A stream import's shadow names the subject as the importer sees it.
-      const subj = sub.im !== null ? sub.im.deliverSubject(subject) : subject;
-      // deny_exports and the hub's permissions: what this side may send over this connection.
+      // A stream import's shadow names the subject as the importer sees it (leaf nodes only: routes carry the account).
+      const subj = sub.im !== null && rc.route === null ? sub.im.deliverSubject(subject) : subject;
+      // deny_exports, the hub's or the cluster's permissions: what this side may send over this connection.
       if (rc.perms !== null && !rc.perms.canPublish(subj)) continue;
       const hdr = pa.hdr;
       const withHeaders = hdr > 0 && rc.headers;
       let start = pa.dataStart;
       const end = start + pa.size;
       if (!withHeaders && hdr > 0) start += hdr;
-      rc.out.leafMsg(subj, pa.buf, pa.replyStart, pa.replyEnd, this.queues[i]!, withHeaders ? hdr : -1, pa.data, start, end);
+      rc.out.remoteMsg(rc.route !== null ? account.name : null, subj, pa.buf, pa.replyStart, pa.replyEnd, this.queues[i]!, withHeaders ? hdr : -1, pa.data, start, end);
       rc.outMsgs++;
       rc.outBytes += end - start;
       account.outMsgs++;
       account.outBytes += end - start;
-      if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : "LMSG"} ${subj} ${end - start}`);
+      if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : rc.route !== null ? "RMSG" : "LMSG"} ${subj} ${end - start}`);
       rc.queued();
       if (from !== null && rc.out.pending > rc.stallAt) from.stallOn(rc);
       sent++;
@@ -63,16 +64,16 @@ export class LeafTargets {
   }
 }
 
-const pool: LeafTargets[] = [];
+const pool: RemoteTargets[] = [];
 let depth = 0;
 
-export function acquireLeafTargets(): LeafTargets {
-  const t = (pool[depth] ??= new LeafTargets());
+export function acquireRemoteTargets(): RemoteTargets {
+  const t = (pool[depth] ??= new RemoteTargets());
   depth++;
   t.reset();
   return t;
 }
 
-export function releaseLeafTargets(): void {
+export function releaseRemoteTargets(): void {
   depth--;
 }

@@ -1,0 +1,76 @@
+// Interest a route announces (nats-server 2.9.10 route.go processRemoteSub,
+// processRemoteUnsub): what a peer subscribes to becomes a subscription of
+// the route connection in the account it names, passed on to the leaf nodes
+// this server is the hub of; it goes when the peer unsubscribes or the route
+// closes.
+
+import type { Account } from "../accounts/account.ts";
+import type { Client } from "../client/client.ts";
+import { Subscription } from "../delivery/subscription.ts";
+import { ParseError } from "../protocol/errors.ts";
+import { goQuoteBytes } from "../protocol/gojson.ts";
+import { parseSize, splitArgs } from "../protocol/parser.ts";
+import { latin1 } from "../protocol/text.ts";
+import { isValidSubject } from "../sublist/subject.ts";
+import { updateLeafNodes } from "../leafnode/propagate.ts";
+
+const tokens = new Int32Array(4 * 2);
+
+/** RS+ <account> <subject> [<queue> <weight>] */
+export function processRouteSub(c: Client, arg: Uint8Array): void {
+  const t = splitArgs(arg, tokens);
+  if (t !== 2 && t !== 4) throw new ParseError("protocol_violation", `processRemoteSub Parse Error: ${goQuoteBytes(arg)}`);
+  const accName = latin1(arg.subarray(tokens[0]!, tokens[1]!));
+  const subject = latin1(arg.subarray(tokens[2]!, tokens[3]!));
+  const queue = t === 4 ? latin1(arg.subarray(tokens[4]!, tokens[5]!)) : null;
+  const weight = t === 4 ? Math.max(parseSize(arg, tokens[6]!, tokens[7]!), 1) : 1;
+  const route = c.route!;
+  const acc = route.host.lookupAccount(accName);
+  if (acc === null) {
+    c.server.logger.error(`${c.label()} - Unknown account ${JSON.stringify(accName)} for remote subject ${JSON.stringify(subject)}`);
+    return;
+  }
+  const key = queue === null ? `${accName} ${subject}` : `${accName} ${subject} ${queue}`;
+  const old = route.subs.get(key);
+  if (old === undefined) {
+    if (!isValidSubject(subject)) {
+      c.server.logger.error(`${c.label()} - Could not insert subscription: invalid subject`);
+      c.sendErr("Invalid Subscription");
+      return;
+    }
+    const sub = new Subscription(c, subject, queue, key);
+    sub.weight = weight;
+    route.subs.set(key, { account: acc, sub });
+    acc.sublist.insert(sub);
+    if (acc.leafs.size > 0) updateLeafNodes(acc, sub, 1);
+  } else if (queue !== null) {
+    const delta = weight - old.sub.weight;
+    old.sub.weight = weight;
+    if (delta !== 0 && acc.leafs.size > 0) updateLeafNodes(acc, old.sub, delta);
+  }
+}
+
+/** RS- <account> <subject> [<queue>] */
+export function processRouteUnsub(c: Client, arg: Uint8Array): void {
+  const t = splitArgs(arg, tokens);
+  if (t !== 2 && t !== 3) throw new ParseError("protocol_violation", `processRemoteUnsub Parse Error: ${goQuoteBytes(arg)}`);
+  const parts = [];
+  for (let i = 0; i < t; i++) parts.push(latin1(arg.subarray(tokens[i * 2]!, tokens[i * 2 + 1]!)));
+  const route = c.route!;
+  const entry = route.subs.get(parts.join(" "));
+  if (entry === undefined) return;
+  route.subs.delete(parts.join(" "));
+  removeRouteSub(entry.account, entry.sub);
+}
+
+function removeRouteSub(acc: Account, sub: Subscription): void {
+  acc.sublist.remove(sub);
+  if (acc.leafs.size > 0) updateLeafNodes(acc, sub, -1);
+}
+
+/** The route closed: its peer's interest goes. */
+export function removeRouteSubs(c: Client): void {
+  const route = c.route!;
+  for (const { account, sub } of route.subs.values()) removeRouteSub(account, sub);
+  route.subs.clear();
+}

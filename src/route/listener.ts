@@ -1,0 +1,85 @@
+// The route port (nats-server 2.9.10 startRouteAcceptLoop, createRoute for
+// accepted connections): INFO first, then CONNECT (within the cluster
+// authorization timeout when it has a user).
+
+import type { Socket, TCPSocketListener } from "bun";
+import type { Client } from "../client/client.ts";
+import { hostPort } from "../config/address.ts";
+import { ClosedReason } from "../protocol/closed.ts";
+import { ERR } from "../protocol/errors.ts";
+import type { Logger } from "../server/logger.ts";
+import type { SocketData } from "../server/tls.ts";
+import { raiseListenBacklog } from "../server/backlog.ts";
+import type { ClusterOptions } from "./options.ts";
+import type { RouteHost } from "./state.ts";
+
+export interface RouteListenerHost extends RouteHost {
+  readonly logger: Logger;
+  readonly clusterOptions: ClusterOptions | null;
+  /** A new route connection on this socket (accepted, not yet registered). */
+  acceptedRoute(s: Socket<SocketData>): Client;
+}
+
+export class RouteListener {
+  private listener: TCPSocketListener<SocketData> | null = null;
+
+  constructor(private readonly host: RouteListenerHost) {}
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  start(): void {
+    const co = this.host.clusterOptions!;
+    const log = this.host.logger;
+    this.listener = Bun.listen<SocketData>({
+      hostname: co.host,
+      port: co.port === -1 ? 0 : co.port,
+      data: { client: null, upgraded: false, sniffed: null },
+      socket: {
+        open: (s) => this.accept(s),
+        data: (s, buf) => {
+          if (!s.data.upgraded) s.data.client?.read(buf);
+        },
+        drain: (s) => s.data.client?.flush(),
+        close: (s) => s.data.client?.socketClosed(),
+        error: (s, err) => {
+          const c = s.data.client;
+          if (c !== null) {
+            log.debug(`${c.label()} - Route read error: ${err.message}`);
+            c.close(ClosedReason.ReadError, false);
+          }
+        },
+      },
+    });
+    raiseListenBacklog(this.listener, "route connections", log);
+    log.notice(`Cluster name is ${this.host.clusterName}`);
+    log.notice(`Listening for route connections on ${hostPort(co.host, this.port)}`);
+  }
+
+  stop(): void {
+    this.listener?.stop(true);
+    this.listener = null;
+  }
+
+  private accept(s: Socket<SocketData>): void {
+    const host = this.host;
+    const co = host.clusterOptions!;
+    const c = host.acceptedRoute(s);
+    c.sendProto(host.routeInfoLine(true));
+    if (co.authorization.user !== "") {
+      c.parser.connectRequired = true;
+      c.authTimer = setTimeout(onAuthTimeout, co.authorization.timeoutSec * 1000, c);
+    }
+    host.logger.notice(`${c.label()} - Route connection created`);
+    c.started();
+  }
+}
+
+function onAuthTimeout(c: Client): void {
+  c.authTimer = null;
+  if (c.closed || c.connectReceived) return;
+  c.server.logger.debug(`${c.label()} - Authentication Timeout`);
+  c.sendErr(ERR.authTimeout);
+  c.close(ClosedReason.AuthenticationTimeout);
+}

@@ -1,0 +1,70 @@
+// Telling routes of this server's interest (nats-server 2.9.10 route.go
+// updateRouteSubscriptionMap, sendSubsToRoute): what its own connections
+// subscribe to (its clients and services, leaf nodes it is the hub of) is
+// counted per account and key, and told to every route with RS+/RS- when a
+// count comes or goes (queue groups: on every change, with the count as
+// weight).
+
+import type { Account } from "../accounts/account.ts";
+import type { Client } from "../client/client.ts";
+import type { Subscription } from "../delivery/subscription.ts";
+
+/** The key interest is counted under: `subject` or `subject queue`. */
+function keyOf(sub: Subscription): string {
+  return sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
+}
+
+/** Interest this server speaks for on routes: its clients and services, and leaf nodes it is the hub of. */
+function isLocal(sub: Subscription): boolean {
+  const c = sub.client;
+  if (c === null) return true;
+  if (c.route !== null) return false;
+  return c.leaf === null || !c.leaf.isSpoke;
+}
+
+/** Local interest of an account by key, counted as the routes are told of it. */
+function buildRouteMap(acc: Account): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const sub of acc.sublist.all()) {
+    if (!isLocal(sub)) continue;
+    const key = keyOf(sub);
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+  return m;
+}
+
+function subLine(acc: string, key: string, n: number): string {
+  if (n <= 0) return `RS- ${acc} ${key}\r\n`;
+  return key.includes(" ") ? `RS+ ${acc} ${key} ${n}\r\n` : `RS+ ${acc} ${key}\r\n`;
+}
+
+/** A newly registered route gets the whole of this server's interest, account by account. */
+export function sendSubsToRoute(c: Client, accounts: Iterable<Account>): void {
+  let out = "";
+  for (const acc of accounts) {
+    acc.routeMap ??= buildRouteMap(acc);
+    for (const [key, n] of acc.routeMap) out += subLine(acc.name, key, n);
+  }
+  if (out !== "") c.sendProto(out);
+}
+
+/**
+ * A local subscription came (delta > 0) or went: the account's count for
+ * its key changes, and every route hears of it when plain interest starts
+ * or ends, and on every change of a queue group's count.
+ */
+export function updateRouteSubs(acc: Account, routes: Iterable<Client>, sub: Subscription, delta: number): void {
+  const rm = acc.routeMap;
+  if (rm === null || !isLocal(sub)) return;
+  const key = keyOf(sub);
+  const n = rm.get(key) ?? 0;
+  const m = n + delta;
+  if (m > 0) rm.set(key, m);
+  else rm.delete(key);
+  if (sub.queue === null && n > 0 && m > 0) return;
+  if (n === 0 && m <= 0) return;
+  const line = subLine(acc.name, key, m);
+  for (const r of routes) {
+    if (r.route!.registered && (r.perms === null || r.perms.canSubscribe(sub.subject, null))) r.sendProto(line);
+  }
+}

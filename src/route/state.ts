@@ -1,0 +1,58 @@
+// What a route connection keeps beyond a client's state (nats-server
+// 2.9.10's `route` struct): the URL it was dialed on (solicited), the peer
+// server it leads to, what the peer advertises for clients and leaf nodes,
+// and the peer's interest by account.
+
+import type { Account } from "../accounts/account.ts";
+import type { Client } from "../client/client.ts";
+import type { ServerOptions } from "../config/types.ts";
+import type { Logger } from "../server/logger.ts";
+import type { Subscription } from "../delivery/subscription.ts";
+import type { RouteURL } from "./options.ts";
+
+/** What the route code needs from the server. */
+export interface RouteHost {
+  readonly id: string;
+  readonly name: string;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  readonly headersSupported: boolean;
+  readonly accounts: ReadonlyMap<string, Account>;
+  /** The cluster's name (configured, or this server's dynamic one). */
+  readonly clusterName: string;
+  /** Registered routes by the peer's server id (the reference's s.remotes). */
+  readonly routesById: Map<string, Client>;
+  /** The account a route names, if this server knows it (static config, or loaded in operator mode). */
+  lookupAccount(name: string): Account | null;
+  /** The INFO this server sends on route connections (with a fresh nonce when asked). */
+  routeInfoLine(withNonce: boolean): string;
+  /** The user and password of cluster authorization, for CONNECT to a route that asks for it; null without. */
+  readonly routeCredentials: { user: string; password: string } | null;
+  /** Dials a route learned from a peer (gossip) unless it is known already. */
+  connectImplicitRoute(url: RouteURL): void;
+  /** A peer's client URLs joined or left: clients get an async INFO. */
+  clientURLsChanged(): void;
+}
+
+export class RouteState {
+  /** The peer's server id (from its CONNECT's name or its INFO), its name, and whether its INFO came. */
+  remoteId = "";
+  remoteName = "";
+  infoReceived = false;
+  registered = false;
+  /** What the peer advertises for clients (connect_urls, ws_connect_urls). */
+  connectURLs: string[] = [];
+  wsConnectURLs: string[] = [];
+  /** The peer's interest: key `account subject [queue]` to the subscription in that account. */
+  readonly subs = new Map<string, { account: Account; sub: Subscription }>();
+
+  constructor(
+    readonly host: RouteHost,
+    /** Where the peer listens: the URL dialed, or (accepted) what its INFO says. */
+    public url: RouteURL | null,
+    /** This side dialed the connection. */
+    readonly didSolicit: boolean,
+    /** Configured in `routes` (retried forever), rather than learned from gossip. */
+    readonly explicit: boolean,
+  ) {}
+}
