@@ -18,7 +18,6 @@ const UNKNOWN_AUTHORITY = new Set([
 /** OpenSSL reason names (in the message) and Go's text for them. */
 const REASONS: ReadonlyArray<[string, string]> = [
   ["PEER_DID_NOT_RETURN_A_CERTIFICATE", "tls: client didn't provide a certificate"],
-  ["CERTIFICATE_VERIFY_FAILED", "tls: failed to verify client certificate: x509: certificate signed by unknown authority"],
   ["WRONG_VERSION_NUMBER", "tls: first record does not look like a TLS handshake"],
   ["SSLV3_ALERT_BAD_CERTIFICATE", "remote error: tls: bad certificate"],
   ["TLSV1_ALERT_UNKNOWN_CA", "remote error: tls: unknown certificate authority"],

@@ -89,6 +89,15 @@ function afterAuth(c: Client, proto: LeafConnect, r: AuthResult): void {
     log.error(`${c.label()} - attempted to connect to leaf node port`);
     return;
   }
+  // The same cluster on both sides would be a loop through the routes.
+  const cluster = str(proto.cluster);
+  if (cluster !== "" && cluster === host.clusterName) {
+    c.sendErr("remote leafnode has same cluster name");
+    log.error(`${c.label()} - remote leafnode has same cluster name`);
+    c.close(ClosedReason.ClusterNamesIdentical);
+    log.error(`${c.label()} - remote leafnode has same cluster name`);
+    return;
+  }
   if (str(proto.gateway) !== "") {
     const text = `Rejecting connection from gateway ${JSON.stringify(proto.gateway)} on the leafnode port`;
     log.error(`${c.label()} - ${text}`);

@@ -54,6 +54,7 @@ export function leafInfoLine(host: LeafHost, c: Client, afterConnect: boolean, u
   info.ip = url;
   info.client_id = c.cid;
   if (!afterConnect && c.nonce !== null) info.nonce = c.nonce;
+  if (host.clusterName !== "") info.cluster = host.clusterName;
   // The bound user's permissions as configured, from the other side's view (it swaps nothing).
   if (userPerms?.subscribe) info.import = permJSON(userPerms.subscribe);
   if (userPerms?.publish) info.export = permJSON(userPerms.publish);

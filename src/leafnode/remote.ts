@@ -11,7 +11,7 @@ import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
 import type { RemoteLeafOptions } from "./options.ts";
 import { ClosedReason } from "../protocol/closed.ts";
-import { SignError, signWithCreds } from "./solicit.ts";
+import { checkCredentials, SignError, signWithCreds } from "./creds.ts";
 import { clientTLSOptions, startSolicitTLS, type SolicitTLSOptions } from "./tls.ts";
 import { dialLeafWebsocket, type LeafWebsocketClientTransport } from "./websocket.ts";
 import { isSecureWebsocketURL, isWebsocketURL, type LeafURL } from "./url.ts";
@@ -29,6 +29,7 @@ export interface RemoteHost {
   readonly reconnectIntervalMs: number;
   readonly connectErrorReports: number;
   readonly reconnectErrorReports: number;
+  readonly systemAccount: { readonly name: string } | null;
   /** A dialed socket (or WebSocket) becomes a leaf node connection bound to the remote's account (null: the account is missing, it was closed). */
   solicitedLeaf(s: Socket<SocketData> | LeafWebsocketClientTransport, remote: RemoteLeaf): Client | null;
 }
@@ -99,6 +100,8 @@ export class RemoteLeaf {
   }
 
   start(): void {
+    const ro = this.opts;
+    if (ro.credentials !== "") checkCredentials(this.host.logger, ro.credentials, ro.localAccount, ro.localAccount === this.host.systemAccount?.name);
     this.attempt();
   }
 

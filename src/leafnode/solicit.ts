@@ -7,21 +7,19 @@
 // callback or the URL's user and password) and, once the hub answers with
 // connect_info, registers the connection and sends its local interest.
 
-import { readFileSync } from "node:fs";
 import { compilePermissions } from "../auth/permissions.ts";
 import type { Client } from "../client/client.ts";
 import { startFirstPing } from "../client/ping.ts";
-import { parseCreds } from "../jwt/creds.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { ParseError } from "../protocol/errors.ts";
 import { goJSONSyntaxError } from "../protocol/gojson.ts";
 import { utf8Text } from "../protocol/text.ts";
-import { nkeys } from "../auth/nkeys.ts";
 import { VERSION } from "../server/version.ts";
 import { withDenies } from "./permissions.ts";
 import { permsFromInfo } from "./info.ts";
 import { sendInitialInterest } from "./propagate.ts";
 import { registerLeaf } from "./register.ts";
+import { SignError } from "./creds.ts";
 
 /** How long the hub has to send the INFO with connect_info after CONNECT. */
 const CONNECT_PROCESS_TIMEOUT = 2000;
@@ -83,6 +81,7 @@ export function processLeafInfo(c: Client, arg: Uint8Array): void {
 /** CONNECT (over TLS when required), then registration now or on the INFO with connect_info. */
 function resumeConnect(c: Client, info: LeafInfo): void {
   if (!sendConnect(c)) return;
+  c.server.logger.debug(`${c.label()} - Remote leafnode connect msg sent`);
   if (info.info_on_connect !== true || info.connect_info === true) {
     finishConnect(c);
     return;
@@ -98,7 +97,7 @@ function staleConnect(c: Client): void {
   c.close(ClosedReason.StaleConnection);
 }
 
-/** CONNECT with this remote's credentials; false (and closed) when they cannot be read. */
+/** CONNECT with this remote's credentials; false (and closed) when they cannot be used. */
 function sendConnect(c: Client): boolean {
   const leaf = c.leaf!;
   const remote = leaf.remote!;
@@ -112,7 +111,10 @@ function sendConnect(c: Client): boolean {
       c.close(ClosedReason.WriteError);
       return false;
     }
-  } else if (signed !== null) {
+    // 2.9.10 returns before writing CONNECT, yet carries on: the hub's authorization timeout ends it.
+    return true;
+  }
+  if (signed !== null) {
     cinfo.jwt = signed.jwt;
     cinfo.sig = signed.sig;
   } else {
@@ -128,13 +130,12 @@ function sendConnect(c: Client): boolean {
   cinfo.name = host.name;
   if (ro.hub) cinfo.is_hub = true;
   // A server without a cluster goes by its name (2.9.10).
-  cinfo.cluster = host.name;
+  cinfo.cluster = host.clusterName || host.name;
   if (c.headers) cinfo.headers = true;
   if (ro.denyImports.length > 0) cinfo.deny_pub = ro.denyImports;
   // Not traced: it carries the password or signature (2.9.10 does not trace it either).
   c.out.latin1(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
   c.queued();
-  c.server.logger.debug(`${c.label()} - Remote leafnode connect msg sent`);
   return true;
 }
 
@@ -149,48 +150,4 @@ function finishConnect(c: Client): void {
   sendInitialInterest(c);
   startFirstPing(c);
   leaf.remote!.connected(c);
-}
-
-/**
- * Why the nonce could not be signed (logged). Only a `fatal` one stops the
- * CONNECT: after a malformed .creds file 2.9.10 sends it without credentials.
- */
-export class SignError extends Error {
-  constructor(
-    message: string,
-    readonly fatal = true,
-  ) {
-    super(message);
-  }
-}
-
-/** The JWT and nonce signature from a .creds file; a SignError (2.9.10's texts) when it cannot be used. */
-export function signWithCreds(path: string, nonce: string): { jwt: string; sig: string } | SignError {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    return new SignError(goFileError(path, e as NodeJS.ErrnoException));
-  }
-  let creds;
-  try {
-    creds = parseCreds(text);
-  } catch {
-    return new SignError("Credentials file malformed", false);
-  }
-  try {
-    const kp = nkeys().fromSeed(new TextEncoder().encode(creds.seed));
-    const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");
-    return { jwt: creds.jwt, sig };
-  } catch {
-    return new SignError("Credentials file has malformed seed");
-  }
-}
-
-/** Go's os.ReadFile error text for the usual failures. */
-function goFileError(path: string, e: NodeJS.ErrnoException): string {
-  if (e.code === "ENOENT") return `open ${path}: no such file or directory`;
-  if (e.code === "EACCES") return `open ${path}: permission denied`;
-  if (e.code === "EISDIR") return `read ${path}: is a directory`;
-  return e.message;
 }

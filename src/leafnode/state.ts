@@ -14,6 +14,8 @@ import type { RemoteLeaf } from "./remote.ts";
 export interface LeafHost {
   readonly id: string;
   readonly name: string;
+  /** The cluster's name; "" without a cluster. */
+  readonly clusterName: string;
   readonly options: ServerOptions;
   readonly logger: Logger;
   readonly leafnodeOptions: LeafnodeOptions | null;

@@ -177,6 +177,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
       a = new Account(name, { cache: !this.options.disableSublistCache, impl: this.options.sublistImpl });
       this.accounts.set(name, a);
       if (this.system !== null) trackAccount(this.system, a, this.id);
+      // Once routing runs, a new account's interest is counted from its first subscription.
+      if (this.routeListener !== null) a.routeMap = new Map();
     }
     return a;
   }
@@ -738,6 +740,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (this.lameDuck || this.shuttingDown) return;
     this.lameDuck = true;
     this.logger.notice("Entering lame duck mode, stop accepting new clients");
+    // Peers take this server's client URLs away from their clients (INFO with ldm).
+    for (const r of this.routesById.values()) r.sendProto(this.routeInfoLine(false));
     this.listener?.stop(false);
     this.listener = null;
     await lameDuckClose(this);

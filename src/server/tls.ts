@@ -194,11 +194,7 @@ function tlsOptions(cfg: TLSConfig): TLSOptions {
 /** Handlers of the encrypted side of an upgraded client socket. */
 export const TLS_HANDLERS: SocketHandler<SocketData> = {
   handshake(s, ok, err) {
-    const c = s.data.client;
-    if (c === null || c.closed) return;
-    const cert = ok ? s.getPeerX509Certificate?.() : undefined;
-    if (ok) c.tlsState = tlsState(s, cert);
-    c.tlsHandshakeDone(ok ? null : goTLSError(err), cert);
+    handshakeDone(s, ok ? null : goTLSError(err));
   },
   data(s, buf) {
     s.data.client?.read(buf);
@@ -216,6 +212,27 @@ export const TLS_HANDLERS: SocketHandler<SocketData> = {
     c.close(c.tlsDone ? ClosedReason.ReadError : ClosedReason.TLSHandshakeError, false);
   },
 };
+
+/**
+ * With verify: Bun reports a client certificate that failed verification as
+ * a finished handshake with an error (then closes the socket itself).
+ */
+const VERIFY_HANDLERS: SocketHandler<SocketData> = {
+  ...TLS_HANDLERS,
+  handshake(s, ok, err) {
+    let error = ok && err === null ? null : goTLSError(err);
+    if (ok && error?.startsWith("x509:")) error = `tls: failed to verify client certificate: ${error}`;
+    handshakeDone(s, error);
+  },
+};
+
+function handshakeDone(s: Socket<SocketData>, error: string | null): void {
+  const c = s.data.client;
+  if (c === null || c.closed) return;
+  const cert = error === null ? s.getPeerX509Certificate?.() : undefined;
+  if (error === null) c.tlsState = tlsState(s, cert);
+  c.tlsHandshakeDone(error, cert);
+}
 
 /**
  * upgradeTLS's options as Bun 1.4.4 takes them. `initialData` (not in
@@ -236,7 +253,7 @@ export function upgradeClient(s: Socket<SocketData>, c: Client, cfg: TLSConfig, 
   s.data.upgraded = true;
   const options: UpgradeOptions = {
     tls: tlsOptions(cfg),
-    socket: TLS_HANDLERS,
+    socket: cfg.verify ? VERIFY_HANDLERS : TLS_HANDLERS,
     data: { client: c, upgraded: false, sniffed: null },
     initialData,
   };

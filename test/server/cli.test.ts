@@ -109,10 +109,10 @@ describe("command line", () => {
 
   test("blocks of features still to come are parsed, and the log says they are not served", async () => {
     const dir = tmp();
-    writeFileSync(join(dir, "s.conf"), "gateway { port: 7522 }\ncluster { port: 7622 }\n");
+    writeFileSync(join(dir, "s.conf"), "gateway { name: G, port: 7522 }\nmqtt { port: 7822 }\n");
     const s = await start(["-c", join(dir, "s.conf")]);
     expect(s.log()).toContain("[WRN] gateway is configured but not served");
-    expect(s.log()).toContain("[WRN] cluster is configured but not served");
+    expect(s.log()).toContain("[WRN] mqtt is configured but not served");
   });
 
   test("log lines have the reference form", async () => {

@@ -1,0 +1,366 @@
+// Leaf node faults, with the same raw transcripts against nats-bun and
+// nats-server 2.9.10: garbage and long lines from a leaf, no CONNECT, a
+// client on the leaf port, a loop ($LDS echoed), a duplicate connection, the
+// hub's own cluster name, hub permissions; and on the soliciting side a
+// remote at a client port, at a port that never answers, and a hub that
+// reports a loop. Each checks the -ERR, the log lines and that only that
+// connection goes.
+
+import { afterAll, describe, expect, test } from "bun:test";
+import type { Socket } from "bun";
+import { connect } from "@nats-io/transport-node";
+import { RawClient } from "../helpers/raw.ts";
+import { writeConf } from "../helpers/conf.ts";
+import { haveReference, startServer, type RunningServer } from "../helpers/servers.ts";
+import { binOf, leafPort, type Impl } from "../helpers/leaf.ts";
+
+const IMPLS: Impl[] = haveReference ? ["ours", "ref"] : ["ours"];
+const running: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of running) await s.stop();
+});
+
+async function server(impl: Impl, conf: string): Promise<RunningServer> {
+  const s = await startServer(["-c", writeConf(`${conf}\n`)], { bin: binOf(impl) });
+  running.push(s);
+  return s;
+}
+
+/** A leaf's CONNECT as a 2.9.10 server sends it (no credentials unless `extra` has them). */
+function leafConnect(name = "spoke1", extra = ""): string {
+  return `CONNECT {"version":"2.9.10","tls_required":false,"server_id":"N${name.toUpperCase()}","name":"${name}","cluster":"${name}","headers":true${extra}}\r\n`;
+}
+
+/** A raw connection to the leaf port that has read the INFO. */
+async function rawLeaf(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  await c.waitFor("\r\n");
+  return c;
+}
+
+/** A raw leaf that is registered (has the INFO with connect_info and the $LDS subject). */
+async function linkedLeaf(port: number, name = "spoke1", extra = ""): Promise<RawClient> {
+  const c = await rawLeaf(port);
+  c.write(leafConnect(name, extra));
+  await c.waitFor(/LS\+ \$LDS\.\S+\r\n/);
+  return c;
+}
+
+/** Log lines (without pid, time and connection label) matching `re`, as `[LVL] text`. */
+function logLines(s: RunningServer, re: RegExp): string[] {
+  return s
+    .log()
+    .split("\n")
+    .filter((l) => re.test(l))
+    .map((l) => l.replace(/^\[\d+\] \S+ \S+ (\[\w+\]) (?:\S+ - lid:\d+ - )?/, "$1 "));
+}
+
+/** The -ERR lines a raw connection got. */
+function errs(c: RawClient): string[] {
+  return c.text.split("\r\n").filter((l) => l.startsWith("-ERR"));
+}
+
+/** The server still serves: a client gets its own message back. */
+async function stillServes(s: RunningServer): Promise<void> {
+  const nc = await connect({ servers: `127.0.0.1:${s.port}` });
+  const sub = nc.subscribe("alive", { max: 1 });
+  nc.publish("alive", "yes");
+  for await (const m of sub) expect(m.string()).toBe("yes");
+  await nc.close();
+}
+
+/** Runs `fn` against every hub implementation at once; returns the results by implementation. */
+async function each<T>(fn: (impl: Impl) => Promise<T>): Promise<Map<Impl, T>> {
+  const out = await Promise.all(IMPLS.map(async (impl) => [impl, await fn(impl)] as const));
+  return new Map(out);
+}
+
+/** The same value from every implementation; returns ours. */
+function same<T>(m: Map<Impl, T>): T {
+  const ours = m.get("ours")!;
+  if (m.has("ref")) expect(ours).toEqual(m.get("ref")!);
+  return ours;
+}
+
+describe("bad input on the leaf port", () => {
+  test("an unknown operation after CONNECT: -ERR, parser error logged, that connection closed", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const c = await linkedLeaf(await leafPort(s));
+      const other = await linkedLeaf(await leafPort(s), "spoke2");
+      c.write("FOO BAR\r\n");
+      await c.waitClosed();
+      await stillServes(s);
+      expect(other.closed).toBe(false);
+      other.close();
+      return { errs: errs(c), log: logLines(s, /parser ERROR|connection closed: Protocol/) };
+    });
+    expect(same(r)).toEqual({
+      errs: ["-ERR 'Unknown Protocol Operation'"],
+      log: [`[ERR] Leafnode parser ERROR, state=0, i=0: proto='"FOO BAR\\r"...'`, "[INF] Leafnode connection closed: Protocol Violation account: $G"],
+    });
+  });
+
+  test("a control line longer than max_control_line is taken from a leaf (2.9.10 limits clients only)", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const c = await linkedLeaf(await leafPort(s));
+      const got = await c.transact(`LS+ long.${"a".repeat(5000)}\r\n`);
+      const closed = c.closed;
+      c.close();
+      return { got, closed };
+    });
+    expect(same(r)).toEqual({ got: "PONG\r\n", closed: false });
+  });
+
+  test("an operation before CONNECT is an authorization violation (no account bound yet)", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const c = await rawLeaf(await leafPort(s));
+      c.write("LS+ foo\r\n");
+      await c.waitClosed();
+      await stillServes(s);
+      return { errs: errs(c), log: logLines(s, /authentication error|connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      errs: ["-ERR 'Authorization Violation'"],
+      log: ["[ERR] authentication error", "[INF] Leafnode connection closed: Authentication Failure account: "],
+    });
+  });
+
+  test("no CONNECT within the authorization timeout", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1, authorization { timeout: 1 } }");
+      const c = await rawLeaf(await leafPort(s));
+      await c.waitClosed(4000);
+      return { errs: errs(c), log: logLines(s, /connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      errs: ["-ERR 'Authentication Timeout'"],
+      log: ["[INF] Leafnode connection closed: Authentication Timeout account: "],
+    });
+  });
+
+  test("a client's CONNECT (with lang) on the leaf port", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const c = await rawLeaf(await leafPort(s));
+      c.write(`CONNECT {"verbose":false,"pedantic":false,"lang":"go","version":"1.2.2","protocol":1}\r\n`);
+      await c.waitClosed();
+      await Bun.sleep(50);
+      return { errs: errs(c), log: logLines(s, /attempted|connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      errs: ["-ERR 'attempted to connect to leaf node port'"],
+      log: ["[ERR] attempted to connect to leaf node port", "[INF] Leafnode connection closed: Incorrect Port account: $G", "[ERR] attempted to connect to leaf node port"],
+    });
+  });
+
+  test("a client's CONNECT on a leaf port with authorization fails authentication first", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1, authorization { user: leaf, password: pw } }");
+      const c = await rawLeaf(await leafPort(s));
+      c.write(`CONNECT {"verbose":false,"lang":"go","version":"1.2.2","protocol":1}\r\n`);
+      await c.waitClosed();
+      return errs(c);
+    });
+    expect(same(r)).toEqual(["-ERR 'Authorization Violation'"]);
+  });
+
+  test("a wrong password with client users names the user in the log", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "authorization { users: [{ user: leaf, password: pw }] }\nleafnodes { port: -1 }");
+      const c = await rawLeaf(await leafPort(s));
+      c.write(leafConnect("spoke1", `,"user":"leaf","pass":"bad"`));
+      await c.waitClosed();
+      return { errs: errs(c), log: logLines(s, /authentication error/) };
+    });
+    expect(same(r)).toEqual({ errs: ["-ERR 'Authorization Violation'"], log: ['[ERR] authentication error - User "leaf"'] });
+  });
+});
+
+describe("loops, duplicates and permissions on the hub", () => {
+  test("the hub's own $LDS subject from a leaf is a loop", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const c = await linkedLeaf(await leafPort(s));
+      const lds = /LS\+ (\$LDS\.\S+)\r\n/.exec(c.text)![1]!;
+      c.write(`LS+ ${lds}\r\n`);
+      await c.waitClosed();
+      await stillServes(s);
+      return { errs: errs(c), log: logLines(s, /Loop detected|connection closed/) };
+    });
+    const text = 'Loop detected for leafnode account="$G". Delaying attempt to reconnect for 30s';
+    expect(same(r)).toEqual({
+      errs: [`-ERR '${text}'`],
+      log: [`[ERR] ${text}`, "[INF] Leafnode connection closed: Protocol Violation account: $G"],
+    });
+  });
+
+  test("a second connection from the same server, cluster and account replaces the first", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const port = await leafPort(s);
+      const first = await linkedLeaf(port);
+      const second = await linkedLeaf(port);
+      await first.waitClosed();
+      await Bun.sleep(100);
+      const kept = !second.closed;
+      second.close();
+      return { errs: errs(first), kept, log: logLines(s, /Duplicate|Replacing/) };
+    });
+    expect(same(r)).toEqual({
+      errs: ["-ERR 'Duplicate Remote LeafNode Connection'"],
+      kept: true,
+      log: [
+        "[ERR] Duplicate Remote LeafNode Connection",
+        "[INF] Leafnode connection closed: Duplicate Remote LeafNode Connection account: $G",
+        "[WRN] Replacing connection from same server",
+      ],
+    });
+  });
+
+  test("a leaf from a cluster of the hub's own name", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "cluster { name: C1, port: -1 }\nleafnodes { port: -1 }");
+      const c = await rawLeaf(await leafPort(s));
+      const info = JSON.parse(/^INFO (\{.*\}) \r\n/.exec(c.text)![1]!) as { cluster?: string };
+      c.write(leafConnect("C1"));
+      await c.waitClosed();
+      await Bun.sleep(50);
+      return { cluster: info.cluster, errs: errs(c), log: logLines(s, /same cluster name|Cluster Names/) };
+    });
+    expect(same(r)).toEqual({
+      cluster: "C1",
+      errs: ["-ERR 'remote leafnode has same cluster name'"],
+      log: [
+        "[ERR] remote leafnode has same cluster name",
+        "[INF] Leafnode connection closed: Cluster Names Identical account: $G",
+        "[ERR] remote leafnode has same cluster name",
+      ],
+    });
+  });
+
+  test("interest the bound user may not publish to: permissions INFO, then violation and close", async () => {
+    const conf = `authorization { users: [{ user: leaf, password: pw, permissions: { publish: "foo.>", subscribe: "bar.>" } }] }\nleafnodes { port: -1 }`;
+    const r = await each(async (impl) => {
+      const s = await server(impl, conf);
+      const c = await linkedLeaf(await leafPort(s), "spoke1", `,"user":"leaf","pass":"pw"`);
+      const info = JSON.parse(/^INFO (\{.*"connect_info":true.*\}) \r\n/m.exec(c.text)![1]!) as Record<string, unknown>;
+      // The service imports go to the leaf whatever the permissions say.
+      const dump = [...c.text.matchAll(/^LS\+ (\S+)\r$/gm)].map((m) => m[1]!.replace(/^\$LDS\..*/, "$LDS")).sort();
+      // Wildcards and queue interest are not checked; a literal subject is.
+      expect(await c.transact("LS+ baz.* q 1\r\nLS+ >\r\nLS+ bar.x\r\n")).toBe("PONG\r\n");
+      c.write("LS+ foo.x\r\n");
+      await c.waitClosed();
+      return { imp: info.import, exp: info.export, dump, errs: errs(c), log: logLines(s, /Violation on|connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      imp: { allow: ["bar.>"] },
+      exp: { allow: ["foo.>"] },
+      dump: ["$LDS", "$SYS.REQ.ACCOUNT.PING.CONNZ", "$SYS.REQ.ACCOUNT.PING.STATZ", "$SYS.REQ.SERVER.PING.CONNZ"],
+      errs: [`-ERR 'Permissions Violation for Subscription to "foo.x"'`],
+      log: ['[ERR] Subscription Violation on "foo.x" - Check other side configuration', "[INF] Leafnode connection closed: Protocol Violation account: $G"],
+    });
+  });
+});
+
+/** A TCP server that answers like a 2.9.10 hub up to connect_info, then does `act` once the leaf's interest came. */
+function fakeHub(act: (write: (s: string) => void, got: string) => void): { port: number; conns: () => number; stop: () => void } {
+  /** The first INFO (with a nonce), or the one answering CONNECT. */
+  const info = (second: boolean): string =>
+    `INFO {"server_id":"NFAKEHUB","server_name":"fakehub","version":"2.9.10","proto":1,"headers":true,"auth_required":true,"max_payload":1048576,"client_id":7` +
+    (second ? `,"info_on_connect":true,"connect_info":true,"leafnode_urls":["127.0.0.1:1"],"remote_account":"$G"} \r\n` : `,"nonce":"abc","info_on_connect":true,"leafnode_urls":["127.0.0.1:1"]} \r\n`);
+  let conns = 0;
+  const l = Bun.listen<{ buf: string; state: number }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(s: Socket<{ buf: string; state: number }>) {
+        conns++;
+        s.data = { buf: "", state: 0 };
+        s.write(info(false));
+      },
+      data(s, d) {
+        s.data.buf += d.toString();
+        if (s.data.state === 0 && s.data.buf.includes("CONNECT ")) {
+          s.data.state = 1;
+          s.write(info(true));
+        }
+        if (s.data.state === 1 && /LS\+ \$LDS\.\S+\r\n/.test(s.data.buf)) {
+          s.data.state = 2;
+          act((x) => s.write(x), s.data.buf);
+        }
+      },
+    },
+  });
+  return { port: l.port, conns: () => conns, stop: () => l.stop(true) };
+}
+
+describe("the soliciting side", () => {
+  const remoteConf = (url: string): string => `leafnodes { remotes: [{ url: "${url}" }] }`;
+
+  test("a remote at a client port: wrong port, retried at the interval, local clients keep working", async () => {
+    const r = await each(async (impl) => {
+      const target = await server("ours", "");
+      const leaf = await server(impl, remoteConf(`nats-leaf://127.0.0.1:${target.port}`));
+      await leaf.waitLog(/attempted to connect to wrong port[\s\S]*attempted to connect to wrong port/, 4000);
+      await stillServes(leaf);
+      return logLines(leaf, /wrong port|connection closed/).slice(0, 4);
+    });
+    expect(same(r)).toEqual([
+      "[ERR] attempted to connect to wrong port",
+      "[INF] Leafnode connection closed: Incorrect Port account: $G",
+      "[ERR] attempted to connect to wrong port",
+      "[INF] Leafnode connection closed: Incorrect Port account: $G",
+    ]);
+  });
+
+  test("a remote that accepts TCP and never sends INFO: closed after the INFO wait, retried", async () => {
+    const r = await each(async (impl) => {
+      const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const leaf = await server(impl, remoteConf(`nats-leaf://127.0.0.1:${silent.port}`));
+      await leaf.waitLog(/connection closed: Read Error[\s\S]*connection created/, 4000);
+      await stillServes(leaf);
+      silent.stop(true);
+      return logLines(leaf, /connection (created|closed)/).slice(0, 3);
+    });
+    expect(same(r)).toEqual([
+      "[INF] Leafnode connection created for account: $G ",
+      "[INF] Leafnode connection closed: Read Error account: $G",
+      "[INF] Leafnode connection created for account: $G ",
+    ]);
+  });
+
+  test("the hub sends back the leaf's own $LDS: loop, and no new attempt for 30 s", async () => {
+    const r = await each(async (impl) => {
+      const hub = fakeHub((write, got) => write(`LS+ ${/LS\+ (\$LDS\.\S+)\r\n/.exec(got)![1]}\r\n`));
+      const leaf = await server(impl, remoteConf(`nats-leaf://127.0.0.1:${hub.port}`));
+      await leaf.waitLog("connection closed", 4000);
+      // The usual interval is 1 s: 2.5 s without a new connection shows the longer delay.
+      await Bun.sleep(2500);
+      hub.stop();
+      return { conns: hub.conns(), log: logLines(leaf, /Loop detected|connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      conns: 1,
+      log: ['[ERR] Loop detected for leafnode account="$G". Delaying attempt to reconnect for 30s', "[INF] Leafnode connection closed: Protocol Violation account: $G"],
+    });
+  });
+
+  test("the hub reports a loop with -ERR: logged, closed, 30 s delay", async () => {
+    const text = 'Loop detected for leafnode account="$G". Delaying attempt to reconnect for 30s';
+    const r = await each(async (impl) => {
+      const hub = fakeHub((write) => write(`-ERR '${text}'\r\n`));
+      const leaf = await server(impl, remoteConf(`nats-leaf://127.0.0.1:${hub.port}`));
+      await leaf.waitLog("connection closed", 4000);
+      await Bun.sleep(1500);
+      hub.stop();
+      return { conns: hub.conns(), log: logLines(leaf, /Loop detected|connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      conns: 1,
+      log: [`[ERR] Leafnode Error '${text}'`, `[ERR] ${text}`, "[INF] Leafnode connection closed: Protocol Violation account: $G"],
+    });
+  });
+});
