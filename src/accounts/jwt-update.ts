@@ -37,7 +37,9 @@ function check(host: JwtAccountHost, account: Account, jwt: string): Extract<Fet
     host.logger.debug(`Requested account update for [${account.name}], same claims detected`);
     return null;
   }
-  const v = verifyAccountJwt(host.auth.trust!, jwt, account.name);
+  // Without a trusted operator no account JWT verifies (2.9.10's ErrAccountValidation).
+  if (host.auth.trust === undefined) return "account validation failed";
+  const v = verifyAccountJwt(host.auth.trust, jwt, account.name);
   return v.ok ? v : v.error;
 }
 

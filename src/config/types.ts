@@ -84,6 +84,7 @@ export interface ServerOptions {
   tls?: ConfMap;
   allowNonTLS?: boolean;
   websocket?: ConfMap;
+  /** Embedding passes a plain object with the config file's keys, e.g. `{ remotes: [{ url: "nats-leaf://hub:7422" }] }`. */
   leafnodes?: ConfMap;
   /**
    * Embedding only (not in a config file): per leafnodes remote, in order, a

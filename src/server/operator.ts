@@ -52,7 +52,11 @@ export async function prepareOperator(s: OperatorHost): Promise<void> {
 export function startSystemAccount(s: OperatorHost): SystemClient | null {
   if (s.auth.trust === undefined) {
     const configured = s.auth.systemAccount;
-    return configured === undefined ? null : new SystemClient(s, s.accountFor(configured));
+    if (configured === undefined) return null;
+    const sys = new SystemClient(s, s.accountFor(configured));
+    // 2.9.10 listens for account JWT updates here too, and refuses them (no trusted operator).
+    serveClaimUpdates(sys, s);
+    return sys;
   }
   const name = systemAccountKey(s);
   if (name === null) return null;

@@ -127,6 +127,29 @@ describe("a .creds file on the remote, operator-mode hub", () => {
   }
 });
 
+describe("user JWT contents", () => {
+  test("allowed_connection_types with LEAFNODE is accepted", async () => {
+    const user = await mintUser(world, "a", {}, { allowed_connection_types: ["LEAFNODE"] });
+    const file = credsFile("leaf-only", creds(user));
+    for (const hubImpl of IMPLS) {
+      const h = await hub(hubImpl);
+      const l = await leaf("ours", h.port, `credentials: "${file}"`);
+      await leafConnected(h.hub);
+      await leafConnected(l);
+    }
+  });
+
+  test("a user with permissions: a notice at startup", async () => {
+    const file = credsFile("perms", creds(world.users.perms!));
+    const h = await hub("ours");
+    for (const leafImpl of IMPLS) {
+      // 2.9.10 names the account as configured (nothing when the remote has none).
+      const l = await leaf(leafImpl, h.port, `credentials: "${file}", account: "$G"`);
+      await l.waitLog(`LeafNode Remote for Account $G uses credentials file "${file}" with restricted permissions`);
+    }
+  });
+});
+
 describe("refused credentials, compared with 2.9.10", () => {
   /** Each leaf against each hub until the hub refused twice (the leaf retries); the error lines of both. */
   async function refused(remote: string): Promise<Array<{ hubImpl: Impl; leafImpl: Impl; hub: string[]; leaf: string[] }>> {
@@ -190,7 +213,7 @@ describe("refused credentials, compared with 2.9.10", () => {
       IMPLS.map(async (leafImpl) => {
         const h = await hub("ours");
         const l = await leaf(leafImpl, h.port, `credentials: "${missing}"`);
-        await until(() => count(l, "no such file or directory") >= 2, 6000);
+        await until(() => count(l, "no such file or directory") >= 3, 6000);
         return l;
       }),
     );

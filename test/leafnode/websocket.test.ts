@@ -182,6 +182,11 @@ leafnodes { port: -1 }`;
     const inB = await client(pair.hub, { user: "b", pass: "b" });
     const leaf = await client(pair.leaf);
     await crosses(leaf, inB, "bound.b");
+    // On the leaf node port, the server's no_auth_user still applies.
+    const tcpLeaf = await startServer(["-c", writeConf(`leafnodes { remotes: [{ url: "nats-leaf://127.0.0.1:${pair.hubLeafPort}" }] }\n`)], { bin: binOf("ours") });
+    servers.push(tcpLeaf);
+    const inA = await client(pair.hub, { user: "a", pass: "a" });
+    await crosses(await client(tcpLeaf), inA, "bound.a");
   });
 
   test.each(haveReference ? (["ref", "ours"] as Impl[]) : (["ours"] as Impl[]))("hub %s: a no_auth_user limited to LEAFNODE refuses LEAFNODE_WS", async (hubImpl) => {

@@ -1,0 +1,167 @@
+// Monitoring with real leaf node connections, nats-bun against nats-server
+// 2.9.10 in the same topology: /leafz (with subs and an account filter) on
+// the hub and on the leaf, the `leafnodes` count and `leaf` block of /varz,
+// and /connz, which does not list leaf nodes.
+
+import { afterAll, describe, expect, test } from "bun:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { haveReference, type RunningServer } from "../helpers/servers.ts";
+import { leafPair, type Impl, type LeafPair } from "../helpers/leaf.ts";
+
+const MON_RE = /Starting http monitor on [^\s]+:(\d+)/;
+const pairs: LeafPair[] = [];
+const conns: NatsConnection[] = [];
+afterAll(async () => {
+  for (const c of conns) await c.close().catch(() => undefined);
+  for (const p of pairs) await p.stop();
+});
+
+async function get(s: RunningServer, path: string): Promise<Record<string, unknown>> {
+  await s.waitLog(MON_RE);
+  const port = Number(MON_RE.exec(s.log())![1]);
+  return (await (await fetch(`http://127.0.0.1:${port}${path}`)).json()) as Record<string, unknown>;
+}
+
+interface LeafInfo {
+  account: string;
+  ip: string;
+  port: number;
+  rtt: string;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  subscriptions_list?: string[];
+}
+
+async function leafs(s: RunningServer, query = "?subs=1"): Promise<LeafInfo[]> {
+  return ((await get(s, `/leafz${query}`)).leafs as LeafInfo[] | null) ?? [];
+}
+
+async function until(pred: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error("condition not met in time");
+}
+
+/** What a topology shows, with the values that differ between runs (ids, ports, times, $LDS subjects) normalised. */
+interface Seen {
+  hubLeafz: unknown;
+  leafLeafz: unknown;
+  hubKeys: string[];
+  filtered: unknown;
+  hubVarz: unknown;
+  leafVarz: unknown;
+  hubConnz: unknown;
+}
+
+/**
+ * A hub and a leaf, a subscriber on each side, three messages hub -> leaf
+ * and one leaf -> hub, then what the monitoring endpoints of both say.
+ */
+async function observe(hubImpl: Impl, leafImpl: Impl): Promise<Seen> {
+  const pair = await leafPair(hubImpl, leafImpl, "http_port: -1\nleafnodes { port: -1, authorization { timeout: 3 } }", (url) => `leafnodes { remotes: [{ url: "${url}", deny_imports: ["x.>"], deny_exports: ["y.>"] }] }`, {
+    leafConf: "http_port: -1",
+  });
+  pairs.push(pair);
+  const hub = await connect({ servers: `127.0.0.1:${pair.hub.port}` });
+  const leaf = await connect({ servers: `127.0.0.1:${pair.leaf.port}` });
+  conns.push(hub, leaf);
+  let atLeaf = 0;
+  let atHub = 0;
+  leaf.subscribe("foo", { callback: () => void atLeaf++ });
+  leaf.subscribe("bar", { queue: "q" });
+  hub.subscribe("hubsub", { callback: () => void atHub++ });
+  await leaf.flush();
+  await hub.flush();
+  const has = async (s: RunningServer, subject: string): Promise<boolean> => (await leafs(s))[0]?.subscriptions_list?.includes(subject) === true;
+  await until(async () => (await has(pair.hub, "bar")) && (await has(pair.leaf, "hubsub")));
+  for (let i = 0; i < 3; i++) hub.publish("foo", "hello");
+  leaf.publish("hubsub", "x");
+  await until(async () => atLeaf === 3 && atHub === 1);
+  // The RTT comes with the first PING/PONG, about a second after the link.
+  await until(async () => (await leafs(pair.hub))[0]!.rtt !== "0s" && (await leafs(pair.leaf))[0]!.rtt !== "0s");
+  const norm = (l: LeafInfo[], otherLeafPort: number | null): unknown =>
+    l.map((x) => {
+      expect(x.rtt).toMatch(/^\d+(\.\d+)?(ns|µs|ms|s)$/);
+      expect(x.port).toBeGreaterThan(0);
+      if (otherLeafPort !== null) expect(x.port).toBe(otherLeafPort);
+      return { ...x, port: 0, rtt: "", subscriptions_list: x.subscriptions_list?.map((s) => s.replace(/^\$LDS\..*/, "$LDS")).sort() };
+    });
+  const hubLeafz = await get(pair.hub, "/leafz?subs=1");
+  const hubVarz = await get(pair.hub, "/varz");
+  const leafVarz = await get(pair.leaf, "/varz");
+  const connz = await get(pair.hub, "/connz");
+  expect((hubVarz.leaf as { port: number }).port).toBe(pair.hubLeafPort);
+  return {
+    hubLeafz: norm(hubLeafz.leafs as LeafInfo[], null),
+    leafLeafz: norm(await leafs(pair.leaf), pair.hubLeafPort),
+    hubKeys: Object.keys(hubLeafz),
+    filtered: { none: await get(pair.hub, "/leafz?acc=X").then((z) => [z.leafnodes, z.leafs]), g: await leafs(pair.hub, "?acc=$G").then((l) => l.length) },
+    hubVarz: { leaf: { ...(hubVarz.leaf as object), port: 0 }, leafnodes: hubVarz.leafnodes },
+    leafVarz: { leaf: leafVarz.leaf, leafnodes: leafVarz.leafnodes },
+    hubConnz: { num: connz.num_connections, kinds: (connz.connections as Array<{ kind?: string }>).map((c) => c.kind ?? "") },
+  };
+}
+
+const EXPECTED: Seen = {
+  hubLeafz: [
+    {
+      account: "$G",
+      ip: "127.0.0.1",
+      port: 0,
+      rtt: "",
+      in_msgs: 1,
+      out_msgs: 3,
+      in_bytes: 1,
+      out_bytes: 15,
+      subscriptions: 6,
+      subscriptions_list: ["$LDS", "$SYS.REQ.ACCOUNT.PING.CONNZ", "$SYS.REQ.ACCOUNT.PING.STATZ", "$SYS.REQ.SERVER.PING.CONNZ", "bar", "foo"],
+    },
+  ],
+  leafLeafz: [
+    {
+      account: "$G",
+      ip: "127.0.0.1",
+      port: 0,
+      rtt: "",
+      in_msgs: 3,
+      out_msgs: 1,
+      in_bytes: 15,
+      out_bytes: 1,
+      subscriptions: 5,
+      subscriptions_list: ["$LDS", "$SYS.REQ.ACCOUNT.PING.CONNZ", "$SYS.REQ.ACCOUNT.PING.STATZ", "$SYS.REQ.SERVER.PING.CONNZ", "hubsub"],
+    },
+  ],
+  hubKeys: ["server_id", "now", "leafnodes", "leafs"],
+  filtered: { none: [0, null], g: 1 },
+  hubVarz: { leaf: { host: "0.0.0.0", port: 0, auth_timeout: 3, tls_timeout: 2 }, leafnodes: 1 },
+  leafVarz: { leaf: { remotes: [{ local_account: "$G", urls: [], deny: { exports: ["y.>"], imports: ["x.>"] } }] }, leafnodes: 1 },
+  hubConnz: { num: 1, kinds: ["Client"] },
+};
+
+const TOPOLOGIES: Array<[Impl, Impl]> = haveReference
+  ? [
+      ["ours", "ref"],
+      ["ref", "ours"],
+      ["ref", "ref"],
+    ]
+  : [["ours", "ours"]];
+
+describe("monitoring with a leaf node connected", () => {
+  for (const [hubImpl, leafImpl] of TOPOLOGIES) {
+    test(`hub ${hubImpl}, leaf ${leafImpl}: /leafz, /varz and /connz`, async () => {
+      const seen = await observe(hubImpl, leafImpl);
+      // The remote's URL carries the hub's port: checked apart.
+      const remotes = (seen.leafVarz as { leaf: { remotes: Array<{ urls: string[] }> } }).leaf.remotes;
+      expect(remotes[0]!.urls).toHaveLength(1);
+      expect(remotes[0]!.urls[0]).toMatch(/^127\.0\.0\.1:\d+$/);
+      remotes[0]!.urls = [];
+      expect(seen).toEqual(EXPECTED);
+    });
+  }
+});
