@@ -6,15 +6,13 @@
 //   bun bench/leaf.ts [--n 1000000] [--rounds 3] [--restarts 5]
 //
 // natsbench runs publisher and subscriber on one URL, so the load here is
-// raw sockets: the publisher writes a prebuilt block of PUBs as fast as the
-// hub takes them, the subscriber counts delivered bytes (every MSG frame
-// has the same size), so neither side parses per message.
+// raw sockets (bench/raw-pubsub.ts).
 
 import { createServer } from "node:net";
-import type { Socket } from "bun";
 import { NATS_BUN, NATS_SERVER, startServer, type RunningServer } from "../test/helpers/servers.ts";
 import { writeConf } from "../test/helpers/conf.ts";
 import { leafConnected, leafPort } from "../test/helpers/leaf.ts";
+import { median, pubsub } from "./raw-pubsub.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string): string => {
@@ -29,98 +27,6 @@ const CASES = [
   { name: "hub pub -> leaf sub, 16 B", size: 16, n: N },
   { name: "hub pub -> leaf sub, 4 KB", size: 4096, n: Math.max(Math.floor(N / 10), 10_000) },
 ];
-/** PUBs per write: big enough that the loop is not the limit. */
-const BATCH = 256;
-
-/** A raw connection that is CONNECTed (and has seen the PONG). */
-async function rawConn(port: number, onData: (n: number) => void): Promise<Socket<undefined>> {
-  let ready: () => void = () => undefined;
-  const pong = new Promise<void>((r) => (ready = r));
-  let seen = "";
-  const sock = await Bun.connect<undefined>({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, d) {
-        if (seen !== "done") {
-          seen += d.toString();
-          if (!seen.includes("PONG\r\n")) return;
-          seen = "done";
-          ready();
-          return;
-        }
-        onData(d.length);
-      },
-      drain() {
-        drainWaiters.get(sock)?.();
-      },
-    },
-  });
-  sock.write('CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n');
-  await pong;
-  return sock;
-}
-
-const drainWaiters = new Map<Socket<undefined>, () => void>();
-
-/** Writes all of `buf`, waiting for drain when the socket pushes back. */
-async function writeAll(sock: Socket<undefined>, buf: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const n = sock.write(buf.subarray(off));
-    if (n < 0) throw new Error("publisher write failed");
-    off += n;
-    if (off < buf.length) await new Promise<void>((r) => drainWaiters.set(sock, r));
-  }
-}
-
-/** Delivered msgs/s from hub to leaf for one case. */
-async function pubsub(hub: RunningServer, leaf: RunningServer, size: number, n: number, round: number): Promise<number> {
-  const subject = `bench.leaf.${round}.${size}.${Math.random().toString(36).slice(2, 8)}`;
-  const frame = `MSG ${subject} 1 ${size}\r\n`.length + size + 2;
-  let bytes = 0;
-  let done: () => void = () => undefined;
-  let target = Infinity;
-  const finished = new Promise<void>((r) => (done = r));
-  const sub = await rawConn(leaf.port, (k) => {
-    bytes += k;
-    if (bytes >= target) done();
-  });
-  sub.write(`SUB ${subject} 1\r\nPING\r\n`);
-  const pub = await rawConn(hub.port, () => undefined);
-  const one = `PUB ${subject} ${size}\r\n${"x".repeat(size)}\r\n`;
-  // Interest crosses the link asynchronously: probe until one arrives, then let stragglers land.
-  while (bytes < frame) {
-    pub.write(one);
-    await Bun.sleep(20);
-  }
-  await Bun.sleep(300);
-  const base = bytes - (bytes % frame);
-  const block = new TextEncoder().encode(one.repeat(BATCH));
-  target = base + n * frame;
-  const start = performance.now();
-  let sent = 0;
-  while (sent + BATCH <= n) {
-    await writeAll(pub, block);
-    sent += BATCH;
-  }
-  if (sent < n) await writeAll(pub, new TextEncoder().encode(one.repeat(n - sent)));
-  const timeout = setTimeout(() => done(), 120_000);
-  await finished;
-  clearTimeout(timeout);
-  const secs = (performance.now() - start) / 1000;
-  const got = Math.floor((bytes - base) / frame);
-  pub.end();
-  sub.end();
-  if (got < n) throw new Error(`only ${got} of ${n} delivered`);
-  return n / secs;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer();
@@ -145,7 +51,7 @@ for (let r = 0; r < ROUNDS; r++) {
     const e = results.get(c.name) ?? { ours: [], ref: [] };
     results.set(c.name, e);
     const order = r % 2 === 0 ? [ours, ref] : [ref, ours];
-    for (const leaf of order) (leaf === ours ? e.ours : e.ref).push(await pubsub(hub, leaf, c.size, c.n, r));
+    for (const leaf of order) (leaf === ours ? e.ours : e.ref).push(await pubsub(hub.port, leaf.port, c.size, c.n, `leaf.${r}`));
   }
 }
 await ours.stop();
@@ -170,20 +76,28 @@ function logTime(s: RunningServer, re: RegExp): number {
   return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
 }
 
-async function reconnectTimes(bin: string): Promise<number[]> {
+interface Reconnect {
+  /** Hub's leaf port listening -> leaf registered (includes where the restart fell in the leaf's retry interval). */
+  total: number;
+  /** The successful attempt accepted -> registered (the handshake alone). */
+  handshake: number;
+}
+
+async function reconnectTimes(bin: string): Promise<Reconnect[]> {
   const port = await freePort();
   const hubConf = writeConf(`leafnodes { port: ${port} }\n`);
   let h = await startServer(["-c", hubConf], { bin: NATS_SERVER });
   const leaf = await startServer(["-c", writeConf(leafConf(port))], { bin });
   await leafConnected(h);
-  const times: number[] = [];
+  const times: Reconnect[] = [];
   for (let i = 0; i < RESTARTS; i++) {
     await h.stop();
     // A random pause, so the restart falls anywhere in the leaf's retry cycle.
     await Bun.sleep(200 + Math.random() * 1000);
     h = await startServer(["-c", hubConf], { bin: NATS_SERVER });
     await leafConnected(h, 1, 15_000);
-    times.push((logTime(h, /JetStream Not Extended/) - logTime(h, /Listening for leafnode connections/)) * 1000);
+    const registered = logTime(h, /JetStream Not Extended/);
+    times.push({ total: (registered - logTime(h, /Listening for leafnode connections/)) * 1000, handshake: (registered - logTime(h, /Leafnode connection created/)) * 1000 });
   }
   await leaf.stop();
   await h.stop();
@@ -193,8 +107,12 @@ async function reconnectTimes(bin: string): Promise<number[]> {
 const rOurs = await reconnectTimes(NATS_BUN);
 const rRef = await reconnectTimes(NATS_SERVER);
 const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(", ");
-console.log(`\nLeaf re-registered after a hub restart (ms from the hub's leaf port listening to the leaf registered, ${RESTARTS} restarts):`);
-console.log(`| leaf | median ms | samples |`);
-console.log(`|---|---|---|`);
-console.log(`| nats-bun | ${median(rOurs).toFixed(0)} | ${fmt(rOurs)} |`);
-console.log(`| nats-server 2.9.10 | ${median(rRef).toFixed(0)} | ${fmt(rRef)} |`);
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`\nLeaf re-registered after a hub restart (${RESTARTS} restarts; the restart falls anywhere in the leaf's 1 s retry interval):`);
+console.log(`| leaf | hub up -> registered, median ms | mean ms | samples | accepted -> registered, median ms |`);
+console.log(`|---|---|---|---|---|`);
+for (const [name, r] of [["nats-bun", rOurs], ["nats-server 2.9.10", rRef]] as const) {
+  const total = r.map((x) => x.total);
+  const hs = r.map((x) => x.handshake);
+  console.log(`| ${name} | ${median(total).toFixed(0)} | ${mean(total).toFixed(0)} | ${fmt(total)} | ${median(hs).toFixed(1)} |`);
+}

@@ -109,6 +109,7 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
   if (limit !== undefined && typeof limit !== "number") return f.mismatch("int64");
   let timeoutMs = 0;
   let ttlMs = 0;
+  let intervalMs = 0;
   try {
     for (const k of ["ttl", "interval", "timeout"]) {
       const d = get(k);
@@ -120,6 +121,7 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
         timeoutMs = ms;
       }
       if (k === "ttl") ttlMs = ms;
+      if (k === "interval") intervalMs = ms;
     }
   } catch (e) {
     return f.error((e as Error).message);
@@ -128,15 +130,16 @@ function dirResolver(f: Field, m: ConfMap): ResolverOption | null | undefined {
   // An existing path must be a directory its owner may enter (nats-server checks the mode's owner x bit).
   const st = statSync(dir, { throwIfNoEntry: false });
   if (st !== undefined && (!st.isDirectory() || (st.mode & 0o100) === 0)) return f.error("dir needs to point to an accessible directory");
-  const common = { dir, allowDelete: allowDelete === true, limit: limit ?? 0, timeoutMs, ttlMs };
+  const common = { dir, allowDelete: allowDelete === true, limit: limit ?? 0, timeoutMs, ttlMs, intervalMs };
   const kind = (type ?? "").toUpperCase();
   if (kind === "CACHE") {
-    if (get("interval") !== undefined) f.error("CACHE does not accept sync");
+    // nats-server objects to a non-zero value only.
+    if (intervalMs !== 0) f.error("CACHE does not accept sync");
     if (allowDelete === true) f.error("CACHE does not accept allow_delete");
     return { type: "cache", ...common };
   }
   if (kind === "FULL") {
-    if (get("ttl") !== undefined) f.error("FULL does not accept ttl");
+    if (ttlMs !== 0) f.error("FULL does not accept ttl");
     return { type: "full", ...common };
   }
   return null;

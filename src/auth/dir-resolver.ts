@@ -4,9 +4,12 @@
 // directory (dir-store.ts) at once; otherwise the server asks the system
 // account (`$SYS.REQ.ACCOUNT.<key>.CLAIMS.LOOKUP`), keeps the first reply
 // and fails after the fetch timeout with "fetching jwt timed out". The
-// services that write the store are in server/dir-claims.ts.
+// services that write the store are in server/dir-claims.ts, the full
+// resolver's sync with the other servers in server/dir-sync.ts.
 
+import { goQuote } from "../protocol/text.ts";
 import { DirStore } from "./dir-store.ts";
+import { isValidPublicKey } from "./nkeys.ts";
 import type { AccountResolver, ResolverAnswer } from "./resolver.ts";
 import type { DirResolverOption } from "./types.ts";
 
@@ -14,6 +17,8 @@ import type { DirResolverOption } from "./types.ts";
 const FETCH_TIMEOUT_MS = 1900;
 /** A cache's default limit; a full store has none. */
 const CACHE_LIMIT = 1000;
+/** A full resolver's default sync interval (any positive `interval` goes). */
+const SYNC_INTERVAL_MS = 60_000;
 
 /** Asks the system account for an account's JWT: the first reply, or null when none came in time. */
 export type JwtLookup = (name: string, timeoutMs: number) => Promise<string | null>;
@@ -23,6 +28,8 @@ export class DirResolver implements AccountResolver {
   readonly store: DirStore;
   readonly allowDelete: boolean;
   private readonly timeoutMs: number;
+  /** How often a full resolver asks the other servers for what it lacks. */
+  readonly syncMs: number;
   /** Set once the system account's internal client runs (nats-server's Start). */
   lookup: JwtLookup | null = null;
 
@@ -33,6 +40,7 @@ export class DirResolver implements AccountResolver {
     this.store = new DirStore(o.dir, limit, cache, cache, o.ttlMs);
     this.allowDelete = cache || o.allowDelete;
     this.timeoutMs = o.timeoutMs > 0 ? o.timeoutMs : FETCH_TIMEOUT_MS;
+    this.syncMs = o.intervalMs > 0 ? o.intervalMs : SYNC_INTERVAL_MS;
   }
 
   /** The stored JWT, or null when the directory has none. */
@@ -50,28 +58,47 @@ export class DirResolver implements AccountResolver {
     return lookup(name, this.timeoutMs).then((jwt): ResolverAnswer => {
       if (jwt === null) return { ok: false, error: "fetching jwt timed out" };
       const saved = this.saveIfNewer(name, jwt);
-      return saved === null ? { ok: true, jwt } : { ok: false, error: saved };
+      return typeof saved === "string" ? { ok: false, error: saved } : { ok: true, jwt };
     });
   }
 
   /**
-   * nats-server's saveIfNewer (preloads, fetched JWTs): an existing JWT with
-   * the same id or issued later stays. Null when done, else Go's error text.
+   * nats-server's saveIfNewer (preloads, fetched and merged JWTs): an
+   * existing JWT with the same id or issued later stays. True when the store
+   * changed, false when not; a string is Go's error text.
    */
-  saveIfNewer(name: string, jwt: string): string | null {
+  saveIfNewer(name: string, jwt: string): boolean | string {
     const existing = this.store.load(name);
     if (existing.ok) {
       const now = generic(jwt);
       if (now === null) return "illegal base64 data at input byte 0";
       const old = generic(existing.jwt);
       if (old !== null) {
-        if (old.jti === now.jti || old.iat > now.iat) return null;
+        if (old.jti === now.jti || old.iat > now.iat) return false;
         if (now.sub !== name) return "jwt subject nkey and provided nkey do not match";
         if (old.sub !== now.sub) return "subject of existing and new jwt do not match";
       }
     }
-    const r = this.store.save(name, jwt);
-    return typeof r === "string" ? r : null;
+    return this.store.save(name, jwt);
+  }
+
+  /**
+   * nats-server's Merge of a pack (`key|jwt` lines) from another server: each
+   * JWT saved if newer, up to the first error. The keys whose JWT changed.
+   */
+  merge(pack: string): { changed: [string, string][]; error: string | null } {
+    const changed: [string, string][] = [];
+    for (const line of pack.split("\n")) {
+      if (line === "") continue;
+      const parts = line.split("|");
+      if (parts.length !== 2) return { changed, error: `line in package didn't contain 2 entries: ${goQuote(line)}` };
+      const [key, jwt] = parts as [string, string];
+      if (!isValidPublicKey(key, "A")) return { changed, error: "key to merge is not a valid public account key" };
+      const saved = this.saveIfNewer(key, jwt);
+      if (typeof saved === "string") return { changed, error: saved };
+      if (saved) changed.push([key, jwt]);
+    }
+    return { changed, error: null };
   }
 }
 

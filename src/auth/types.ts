@@ -125,7 +125,7 @@ export type ResolverOption =
   | { type: "url"; url: string }
   | DirResolverOption;
 
-/** `resolver { type: full|cache, dir, allow_delete, limit, ttl, timeout }` (0 = nats-server's default). */
+/** `resolver { type: full|cache, dir, allow_delete, limit, ttl, interval, timeout }` (0 = nats-server's default). */
 export interface DirResolverOption {
   type: "full" | "cache";
   dir: string;
@@ -134,6 +134,8 @@ export interface DirResolverOption {
   timeoutMs: number;
   /** A cache's `ttl`: how long a JWT stays after it was last written or read (0: until its own `exp`). */
   ttlMs: number;
+  /** A full resolver's `interval`: how often it syncs with the other servers (0 and below: a minute). */
+  intervalMs: number;
 }
 
 /** The operator-mode keys of the config file as read (config-operator.ts), checked further at start. */

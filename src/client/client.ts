@@ -299,8 +299,9 @@ export class Client implements ProtocolHandler {
       return;
     }
     if (this.route !== null) {
-      // The reference logs a route's -ERR; the side that sent it closes.
+      // The reference logs a route's -ERR and closes; the dialing side then tries again.
       this.server.logger.error(`${this.label()} - Route Error ${utf8Text(arg)}`);
+      this.close(ClosedReason.ParseError);
       return;
     }
     // The reference logs a client's -ERR and closes the connection.
@@ -317,7 +318,7 @@ export class Client implements ProtocolHandler {
     this.sendErr(ERR.maxPayload);
   }
   onAuthViolation(): void {
-    if (this.leaf !== null) leafAuthViolation(this, "");
+    if (this.leaf !== null || this.route !== null) leafAuthViolation(this, "");
     else authFailedLog(this, "");
   }
 

@@ -56,7 +56,7 @@ function onPingTimer(c: Client): void {
   c.pingTimer = null;
   if (c.closed) return;
   const log = c.server.logger;
-  log.debug(`${c.label()} - ${c.kind === ConnKind.Leaf ? "Leafnode" : "Client"} Ping Timer`);
+  log.debug(`${c.label()} - ${c.kind === ConnKind.Leaf ? "Leafnode" : c.kind === ConnKind.Route ? "Router" : "Client"} Ping Timer`);
   const interval = c.server.options.pingInterval;
   const now = Date.now();
   const needRTT = c.rtt === 0 || c.rttStart === 0 || performance.now() - c.rttStart > RTT_MEASUREMENT_INTERVAL;

@@ -19,6 +19,9 @@ const UNKNOWN_AUTHORITY = new Set([
 const REASONS: ReadonlyArray<[string, string]> = [
   ["PEER_DID_NOT_RETURN_A_CERTIFICATE", "tls: client didn't provide a certificate"],
   ["WRONG_VERSION_NUMBER", "tls: first record does not look like a TLS handshake"],
+  // BoringSSL names plain text that looks like HTTP; Go sees a record that is not a handshake.
+  ["HTTPS_PROXY_REQUEST", "tls: first record does not look like a TLS handshake"],
+  ["HTTP_REQUEST", "tls: first record does not look like a TLS handshake"],
   ["SSLV3_ALERT_BAD_CERTIFICATE", "remote error: tls: bad certificate"],
   ["TLSV1_ALERT_UNKNOWN_CA", "remote error: tls: unknown certificate authority"],
   ["TLSV1_ALERT_CERTIFICATE_REQUIRED", "remote error: tls: certificate required"],

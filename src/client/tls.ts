@@ -14,8 +14,6 @@ import { ClosedReason } from "../protocol/closed.ts";
 export function onTLSTimeout(c: Client): void {
   if (c.closed || c.tlsDone) return;
   tlsFailed(c, "timeout");
-  // 2.9.10's timer logs this after the handshake's own error.
-  c.server.logger.error(`${c.label()} - TLS handshake timeout`);
 }
 
 /**
@@ -64,7 +62,7 @@ export function tlsState(s: TLSSocketFacts, peerCert: X509Certificate | undefine
 
 export function tlsFailed(c: Client, error: string): void {
   // 2.9.10 names the connection type for all but clients.
-  const what = c.leaf !== null ? "TLS leafnode handshake error" : "TLS handshake error";
+  const what = c.leaf !== null ? "TLS leafnode handshake error" : c.route !== null ? "TLS route handshake error" : "TLS handshake error";
   c.server.logger.error(`${c.label()} - ${what}: ${error}`);
   c.close(ClosedReason.TLSHandshakeError, false);
 }

@@ -188,12 +188,12 @@ const SPECIAL: Partial<Record<Field, Special>> = {
     const normal = (v: string | undefined): string => (v === "$SYS" ? "" : (v ?? ""));
     if (normal(o.systemAccount) !== normal(n.systemAccount)) refuse("SystemAccount", o.systemAccount, n.systemAccount);
   },
-  cluster: (o, n, changed) => {
+  cluster: (o, n) => {
     const a = clusterAddress(o.cluster);
     const b = clusterAddress(n.cluster);
     if (a.host !== b.host) throw new Refused(`config reload not supported for cluster host: old=${a.host}, new=${b.host}`);
     if (a.port !== b.port) throw new Refused(`config reload not supported for cluster port: old=${a.port}, new=${b.port}`);
-    changed.add("cluster");
+    // Applied and logged by the route code (src/route/reload.ts), as 2.9.10 logs the block and its routes apart.
   },
   gateway: (o, n, changed) => {
     if (firstDifference(o.gateway, n.gateway, ["tls"]) !== undefined) refuse("Gateway", o.gateway, n.gateway);

@@ -51,6 +51,8 @@ export class RemoteTargets {
       const end = start + pa.size;
       if (!withHeaders && hdr > 0) start += hdr;
       rc.out.remoteMsg(rc.route !== null ? account.name : null, subj, pa.buf, pa.replyStart, pa.replyEnd, this.queues[i]!, withHeaders ? hdr : -1, pa.data, start, end);
+      // The connection's first matching subscription counts the delivery (/routez msgs), as 2.9.10's route target.
+      sub.delivered++;
       rc.outMsgs++;
       rc.outBytes += end - start;
       account.outMsgs++;

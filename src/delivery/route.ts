@@ -143,8 +143,7 @@ function deliver(from: Client | null, sub: Subscription, pa: PubArgs, subject: s
   const rc = target.client;
   if (rc === null) {
     // Service imports see the subject as published (or as the last service import set it).
-    target.forwarder!.forward(pa, hop === null ? subject : hop.subject, account, from, hop);
-    return true;
+    return target.forwarder!.forward(pa, hop === null ? subject : hop.subject, account, from, hop) !== false;
   }
   if (rc.closed) return false;
   if (sub.im !== null) {

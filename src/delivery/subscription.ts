@@ -28,9 +28,10 @@ export interface Forwarder {
   /**
    * `subject` is the subject as published or as the last service import set
    * it (not a stream import's view of it); `account` is where the
-   * subscription matched; `from` is the publishing connection.
+   * subscription matched; `from` is the publishing connection. False: it
+   * did not take the message (a queue group then tries another member).
    */
-  forward(pa: PubArgs, subject: string, account: Account, from: Client | null, hop: Hop | null): void;
+  forward(pa: PubArgs, subject: string, account: Account, from: Client | null, hop: Hop | null): boolean | void;
 }
 
 export class Subscription implements SubLike {

@@ -6,7 +6,8 @@
 // type), where a leaf node that presents nothing takes the no_auth_user's
 // account (the websocket block's one over WebSocket), then the block's
 // `account`; a server without auth binds everything to $G (2.9.10 ignores
-// `account` then).
+// `account` then). With verify_and_map in the block's tls, the client
+// certificate names the user, among the block's users or the server's.
 
 import { GLOBAL_ACCOUNT } from "../accounts/account.ts";
 import { authenticateJwt, type JwtAccounts } from "../auth/authenticate-jwt.ts";
@@ -32,12 +33,16 @@ export function authenticateLeaf(
   connType: "LEAFNODE" | "LEAFNODE_WS",
   clientIP: string,
   noAuthUser: string | undefined,
+  /** verify_and_map in the leafnodes tls block: the client certificate's identities. */
+  certIds: string[] | null = null,
 ): AuthResult | Promise<AuthResult> {
   const la = lo.authorization;
   if (la.users.length > 0) {
-    const u = la.users.find((x) => x.user === creds.user);
+    // With verify_and_map the certificate names the user (whose password, if any, still applies).
+    const name = certIds === null ? creds.user : (certIds.find((id) => la.users.some((x) => x.user === id)) ?? "");
+    const u = la.users.find((x) => x.user === name);
     if (u === undefined) return { ok: false, name: creds.user };
-    return checkSecret(creds.pass, u.password, bound(u.user, u.account), creds.user);
+    return checkSecret(creds.pass, u.password, bound(u.user, u.account), u.user);
   }
   if (la.user !== "") {
     if (creds.user !== la.user) return { ok: false, name: creds.user };
@@ -50,6 +55,8 @@ export function authenticateLeaf(
   if (creds.sig !== "") opts.sig = creds.sig;
   if (auth.trust !== undefined) return authenticateJwt(auth.trust, accounts, opts, nonce, connType, clientIP);
   if (auth.mode === "none") return bound("", "");
+  // The certificate picks one of the server's users before no_auth_user is considered (2.9.10).
+  if (certIds !== null && auth.users.size > 0) return authenticate(auth, opts, nonce, connType, certIds);
   const presented = creds.user !== "" || creds.pass !== "" || creds.jwt !== "";
   if (!presented) {
     const nau = noAuthUser === undefined ? undefined : (auth.users.get(noAuthUser) ?? auth.nkeys.get(noAuthUser));

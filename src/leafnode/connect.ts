@@ -47,6 +47,9 @@ export function processLeafConnect(c: Client, arg: Uint8Array): void {
   }
   c.connectReceived = true;
   c.parser.connectRequired = false;
+  // What /connz shows of it once closed, as 2.9.10 keeps the CONNECT's name and version.
+  c.opts.name = str(proto.name);
+  c.opts.version = str(proto.version);
   c.lastActivity = Date.now();
   c.clearAuthTimer();
   const host = c.leaf!.host;
@@ -55,7 +58,9 @@ export function processLeafConnect(c: Client, arg: Uint8Array): void {
   const ws = c.connectionType === "LEAFNODE_WS";
   // Over WebSocket, the websocket block's no_auth_user replaces the server's (2.9.10).
   const noAuthUser = (ws ? host.websocketNoAuthUser : "") || host.auth.noAuthUser;
-  const r = authenticateLeaf(lo, host.auth, host, creds, c.nonce, ws ? "LEAFNODE_WS" : "LEAFNODE", c.host, noAuthUser);
+  // verify_and_map maps the leaf node port's client certificates (not a websocket's).
+  const certIds = !ws && lo.tls?.verifyAndMap ? (c.certIdentities ?? []) : null;
+  const r = authenticateLeaf(lo, host.auth, host, creds, c.nonce, ws ? "LEAFNODE_WS" : "LEAFNODE", c.host, noAuthUser, certIds);
   if (r instanceof Promise) {
     c.setAuthPending(true);
     void r.then((res) => {

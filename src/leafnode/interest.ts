@@ -9,7 +9,6 @@ import { addShadows } from "../accounts/stream-import.ts";
 import type { Client } from "../client/client.ts";
 import { Subscription } from "../delivery/subscription.ts";
 import { ParseError } from "../protocol/errors.ts";
-import { goQuoteBytes } from "../protocol/gojson.ts";
 import { parseSize, splitArgs } from "../protocol/parser.ts";
 import { latin1 } from "../protocol/text.ts";
 import { isValidSubject } from "../sublist/subject.ts";
@@ -22,7 +21,7 @@ const tokens = new Int32Array(3 * 2);
 /** LS+ <subject> [<queue> <weight>] */
 export function processLeafSub(c: Client, arg: Uint8Array): void {
   const t = splitArgs(arg, tokens);
-  if (t !== 1 && t !== 3) throw new ParseError("protocol_violation", `processLeafSub Parse Error: ${goQuoteBytes(arg)}`);
+  if (t !== 1 && t !== 3) throw new ParseError("protocol_violation", `processLeafSub Parse Error: '${latin1(arg)}'`);
   const subject = latin1(arg.subarray(tokens[0]!, tokens[1]!));
   const queue = t === 3 ? latin1(arg.subarray(tokens[2]!, tokens[3]!)) : null;
   const weight = t === 3 ? parseSize(arg, tokens[4]!, tokens[5]!) : 1;
@@ -42,7 +41,7 @@ export function processLeafSub(c: Client, arg: Uint8Array): void {
   let sub: Subscription;
   if (old === undefined) {
     if (!isValidSubject(subject)) {
-      c.server.logger.error(`${c.label()} - Could not insert subscription: invalid subject`);
+      c.server.logger.error(`${c.label()} - Could not insert subscription: sublist: invalid subject`);
       c.sendErr("Invalid Subscription");
       return;
     }
@@ -63,11 +62,9 @@ export function processLeafSub(c: Client, arg: Uint8Array): void {
   if (acc.routeMap !== null && old === undefined) updateRouteSubs(acc, c.server.routes.values(), sub, 1);
 }
 
-/** LS- <subject> [<queue>]: the argument is the key as LS+ made it. */
+/** LS- <subject> [<queue>]: the argument is the key as LS+ made it; anything else names no subscription (2.9.10 has no error for it). */
 export function processLeafUnsub(c: Client, arg: Uint8Array): void {
-  const t = splitArgs(arg, tokens);
-  if (t !== 1 && t !== 2) throw new ParseError("protocol_violation", `processLeafUnsub Parse Error: ${goQuoteBytes(arg)}`);
-  const key = t === 1 ? latin1(arg.subarray(tokens[0]!, tokens[1]!)) : `${latin1(arg.subarray(tokens[0]!, tokens[1]!))} ${latin1(arg.subarray(tokens[2]!, tokens[3]!))}`;
+  const key = latin1(arg).trim().split(/[ \t]+/).join(" ");
   const sub = c.subs.get(key);
   if (sub !== undefined) c.unsubscribe(sub);
 }

@@ -3,7 +3,9 @@
 // merge, addLeafNodeConnection's JetStream denies). `publish` is what this
 // side may send over the connection, `subscribe` the interest it may send.
 
+import type { CompiledPermissions } from "../auth/permissions.ts";
 import type { Permissions } from "../auth/types.ts";
+import { subjectHasWildcard, subjectsCollide } from "../sublist/subject.ts";
 import type { RemoteLeafOptions } from "./options.ts";
 
 /** What 2.9.10 keeps from crossing a leaf node connection when JetStream is not extended over it (both ways). */
@@ -32,4 +34,19 @@ export function withDenies(p: Permissions | null, denyPublish: readonly string[]
 export function acceptedPermissions(user: Permissions | null, denyPub: readonly string[]): Permissions {
   const swapped: Permissions = { publish: user?.subscribe ?? null, subscribe: user?.publish ?? null, response: null };
   return withDenies(swapped, denyPub, []);
+}
+
+/**
+ * Whether interest in `subject` may be sent over a leaf node connection
+ * (2.9.10 canSubscribe for LEAF): as for a client, except that a wildcard
+ * is also allowed when it overlaps an allowed subject; what it would bring
+ * that is not allowed is dropped on delivery by the publish permissions.
+ */
+export function leafCanSubscribe(perms: CompiledPermissions | null, subject: string): boolean {
+  if (perms === null || perms.canSubscribe(subject, null)) return true;
+  const allow = perms.source.subscribe?.allow ?? null;
+  if (allow === null || !subjectHasWildcard(subject)) return false;
+  // Queue entries ("subject queue") do not take part, as in the reference.
+  if (!allow.some((a) => !a.includes(" ") && subjectsCollide(a, subject))) return false;
+  return !perms.deniesDelivery(subject, null);
 }

@@ -8,6 +8,7 @@ import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
 import type { Subscription } from "../delivery/subscription.ts";
 import { nuid } from "../server/identity.ts";
+import { leafCanSubscribe } from "./permissions.ts";
 
 export const LDS_PREFIX = "$LDS.";
 
@@ -38,7 +39,7 @@ export function updateLeafNodes(acc: Account, sub: Subscription, delta: number):
   for (const ln of acc.leafs) {
     if (ln === from) continue;
     const leaf = ln.leaf!;
-    let skip = (origin !== "" && origin === leaf.remoteCluster) || (ln.perms !== null && !ln.perms.canSubscribe(sub.subject, null));
+    let skip = (origin !== "" && origin === leaf.remoteCluster) || !leafCanSubscribe(ln.perms, sub.subject);
     if (skip && sub.subject.startsWith(LDS_PREFIX)) skip = false;
     if (!skip) updateSmap(ln, sub, delta);
   }
@@ -67,7 +68,7 @@ function updateSmap(ln: Client, sub: Subscription, delta: number): void {
 
 function sendSubUpdate(ln: Client, key: string, n: number): void {
   // A spoke only sends what its hub allows it to subscribe to.
-  if (ln.leaf!.isSpoke && !exemptFromPerms(key) && ln.perms !== null && !ln.perms.canSubscribe(subjectOf(key), null)) return;
+  if (ln.leaf!.isSpoke && !exemptFromPerms(key) && !leafCanSubscribe(ln.perms, subjectOf(key))) return;
   ln.sendProto(subLine(key, n));
 }
 
@@ -93,7 +94,7 @@ export function sendInitialInterest(c: Client): void {
   const smap = new Map<string, number>();
   for (const sub of acc.sublist.all()) {
     if (sub.client === c || !isLocalFor(c, sub)) continue;
-    if (c.perms !== null && !c.perms.canSubscribe(sub.subject, null)) continue;
+    if (!leafCanSubscribe(c.perms, sub.subject)) continue;
     const origin = sub.client?.leaf?.remoteCluster ?? "";
     if (origin !== "" && origin === rc) continue;
     const key = keyOf(sub);
@@ -102,7 +103,7 @@ export function sendInitialInterest(c: Client): void {
   // Imported services and mapping sources, which a hub sends whatever the permissions say (2.9.10).
   const extra = [...acc.serviceImports.map((s) => s.subject), ...(acc.mapper?.sources() ?? [])];
   for (const src of extra) {
-    if (leaf.isSpoke && c.perms !== null && !c.perms.canSubscribe(src, null)) continue;
+    if (leaf.isSpoke && !leafCanSubscribe(c.perms, src)) continue;
     smap.set(src, (smap.get(src) ?? 0) + 1);
   }
   const lds = loopDetectionSubject(acc);

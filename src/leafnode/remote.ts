@@ -14,7 +14,7 @@ import { ClosedReason } from "../protocol/closed.ts";
 import { checkCredentials, SignError, signWithCreds } from "./creds.ts";
 import { clientTLSOptions, startSolicitTLS, type SolicitTLSOptions } from "./tls.ts";
 import { dialLeafWebsocket, type LeafWebsocketClientTransport } from "./websocket.ts";
-import { isSecureWebsocketURL, isWebsocketURL, type LeafURL } from "./url.ts";
+import { isSecureWebsocketURL, isWebsocketURL, parseLeafURL, type LeafURL } from "./url.ts";
 
 /** How long a dial may take (the reference's DEFAULT_ROUTE_DIAL). */
 const DIAL_TIMEOUT = 1000;
@@ -37,7 +37,8 @@ export interface RemoteHost {
 export class RemoteLeaf {
   /** Set by an error that asks for a longer wait before the next attempt (ms; 0 = the interval). */
   connectDelayMs = 0;
-  private readonly urls: LeafURL[];
+  /** The URLs tried in turn: those the hub's INFO listed, then the configured ones. */
+  private urls: LeafURL[];
   private current: LeafURL | null = null;
   private conn: Client | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -49,7 +50,7 @@ export class RemoteLeaf {
   /** The hub's INFO asked for TLS once: every later attempt uses it too (2.9.10 sets remote.TLS). */
   private hubRequiresTLS = false;
   /** The first host name (not an IP) among the URLs: the TLS server name when dialing an IP. */
-  private readonly tlsName: string;
+  private tlsName: string;
   /** The socket of the connection being set up (upgraded to TLS after the hub's INFO). */
   private socket: Socket<SocketData> | null = null;
 
@@ -156,9 +157,34 @@ export class RemoteLeaf {
     }, ms);
   }
 
+  /**
+   * The hub's INFO names the leaf node URLs of its cluster (WebSocket ones
+   * for a ws:// remote): they come first from now on, then the configured
+   * URLs (2.9.10 updateLeafNodeURLs), so the next attempt may go elsewhere.
+   */
+  learnURLs(leafURLs: unknown, wsURLs: unknown): void {
+    const ws = isWebsocketURL(this.opts.urls[0]!);
+    const list = ws ? wsURLs : leafURLs;
+    if (!Array.isArray(list) || list.length === 0) return;
+    const scheme = ws ? (this.tlsRequired ? "wss" : "ws") : "nats-leaf";
+    const learned: LeafURL[] = [];
+    for (const hp of list) {
+      const u = typeof hp === "string" ? parseLeafURL(`${scheme}://${hp}`) : null;
+      if (u === null) {
+        this.host.logger.error(`Error parsing url ${JSON.stringify(String(hp))}`);
+        continue;
+      }
+      // Configured URLs may carry a user: host and port decide.
+      if (this.opts.urls.some((c) => c.host === u.host)) continue;
+      learned.push(u);
+      if (this.tlsName === "" && isIP(u.hostname) === 0) this.tlsName = u.hostname;
+    }
+    this.urls = [...learned, ...this.opts.urls];
+  }
+
   /** The next URL: the current one moves to the end when there are several. */
   private pickNextURL(): LeafURL {
-    if (this.current !== null && this.urls.length > 1 && this.urls[0] === this.current) this.urls.push(this.urls.shift()!);
+    if (this.current !== null && this.urls.length > 1 && sameURL(this.urls[0]!, this.current)) this.urls.push(this.urls.shift()!);
     this.current = this.urls[0]!;
     return this.current;
   }
@@ -258,8 +284,13 @@ function awaitInfo(c: Client): void {
   }, INFO_WAIT);
 }
 
+/** Go's urlsAreEqual: the same URL, whichever list it came from. */
+function sameURL(a: LeafURL, b: LeafURL): boolean {
+  return a === b || (a.scheme === b.scheme && a.host === b.host && a.path === b.path && a.user?.username === b.user?.username && a.user?.password === b.user?.password);
+}
+
 /** Go's net.Dial error text for the usual failures. */
-function dialError(url: LeafURL, e: Error): string {
+export function dialError(url: { host: string }, e: Error): string {
   const code = (e as { code?: string }).code ?? "";
   if (code === "ECONNREFUSED" || /refused/i.test(e.message)) return `dial tcp ${url.host}: connect: connection refused`;
   return `dial tcp ${url.host}: ${e.message}`;

@@ -29,6 +29,7 @@ interface LeafInfo {
   server_name?: string;
   client_id?: number;
   leafnode_urls?: unknown;
+  ws_connect_urls?: unknown;
   nonce?: string;
   headers?: boolean;
   cluster?: string;
@@ -66,6 +67,7 @@ export function processLeafInfo(c: Client, arg: Uint8Array): void {
     leaf.remoteCluster = info.cluster ?? "";
   }
   if (remote === null) return;
+  remote.learnURLs(info.leafnode_urls, info.ws_connect_urls);
   if (info.import !== undefined || info.export !== undefined) {
     c.perms = compilePermissions(withDenies(permsFromInfo(info.import, info.export), remote.opts.denyExports, remote.opts.denyImports));
   }

@@ -29,11 +29,11 @@ export function startSolicitTLS(s: Socket<SocketData>, c: Client, o: SolicitTLSO
       ...TLS_HANDLERS,
       handshake(t, ok, err) {
         if (c.closed) return;
-        // With insecure, Bun reports the failed verification as an error of a finished handshake.
         if (!ok) {
           c.tlsHandshakeDone(goTLSError(err, t.getPeerX509Certificate?.(), o.serverName), undefined);
           return;
         }
+        // With insecure, Bun reports the failed verification as the error of a finished handshake: ignored.
         TLS_HANDLERS.handshake!(t, true, null);
         if (!c.closed) onSecure();
       },

@@ -13,6 +13,7 @@ import type { TLSConfig } from "../server/tls.ts";
 import type { ClosedConns } from "./closed-conns.ts";
 import type { WebsocketOptions } from "../websocket/options.ts";
 import type { LeafnodeOptions } from "../leafnode/options.ts";
+import type { ClusterOptions } from "../route/options.ts";
 
 export interface MonitorHost extends StatsHost {
   readonly id: string;
@@ -38,8 +39,14 @@ export interface MonitorHost extends StatsHost {
   readonly monitorPort: number;
   /** When the configuration was last loaded (start, then each reload): varz's config_load_time. */
   readonly configTime: Date;
-  /** Route connections by cid (none until routes are served). */
+  /** Route connections by cid (registered or not: see RouteState.registered). */
   readonly routes: ReadonlyMap<number, Client>;
+  /** The cluster block, or null. */
+  readonly clusterOptions: ClusterOptions | null;
+  /** The cluster's name (configured or dynamic; "" without routing). */
+  readonly clusterName: string;
+  /** The route port actually listened on (0 without one). */
+  readonly routePort: number;
   /** Leaf node connections by cid. */
   readonly leafs: ReadonlyMap<number, Client>;
   /** The leafnodes block, or null. */

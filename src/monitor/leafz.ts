@@ -1,5 +1,6 @@
-// /leafz: nats-server 2.9.10's Leafz. Leaf nodes are not served yet, so the
-// host's list is empty and `leafs` is null, as 2.9.10 writes it then.
+// /leafz: nats-server 2.9.10's Leafz: every registered leaf node connection
+// (either side of it), optionally of one account; `leafs` is null when there
+// is none, as 2.9.10 writes it. The counters are the connection's own.
 
 import type { Client } from "../client/client.ts";
 import { goTime } from "../server/system.ts";

@@ -1,5 +1,5 @@
-// /routez: nats-server 2.9.10's Routez. Routes are not served yet, so the
-// host's list is empty; the route issue makes its connections RouteConn.
+// /routez: nats-server 2.9.10's Routez: the registered routes, with the
+// cluster's permissions on top and each peer's (from its INFO) per route.
 
 import type { Client } from "../client/client.ts";
 import { goTime } from "../server/system.ts";
@@ -59,7 +59,25 @@ export function routez(host: MonitorHost, opts: RoutezOptions = {}): Routez {
   // Registered routes only (2.9.10 lists s.routes, filled once the peer's INFO came).
   const registered = [...host.routes.values()].filter((c) => c.route!.registered);
   const routes = registered.map((r) => routeInfo(r, now, opts));
-  return { server_id: host.id, now: goTime(now), num_routes: registered.length, routes };
+  const perms = host.clusterOptions?.permissions ?? null;
+  return {
+    server_id: host.id,
+    now: goTime(now),
+    import: permissionJSON(perms?.import),
+    export: permissionJSON(perms?.export),
+    num_routes: registered.length,
+    routes,
+  };
+}
+
+/** Go's *SubjectPermission: absent when nil, empty lists left out. */
+function permissionJSON(p: unknown): SubjectPermission | undefined {
+  if (p === null || typeof p !== "object") return undefined;
+  const { allow, deny } = p as { allow?: unknown; deny?: unknown };
+  const out: SubjectPermission = {};
+  if (Array.isArray(allow) && allow.length > 0) out.allow = allow.map(String);
+  if (Array.isArray(deny) && deny.length > 0) out.deny = deny.map(String);
+  return out;
 }
 
 function routeInfo(c: Client, now: Date, opts: RoutezOptions): RouteInfo {
@@ -76,7 +94,10 @@ function routeInfo(c: Client, now: Date, opts: RoutezOptions): RouteInfo {
     rtt: goRtt(c.rtt),
     uptime: goUptime(now.getTime() - c.start),
     idle: goUptime(now.getTime() - c.lastActivity),
-    pending_size: c.out.pending,
+    import: permissionJSON(r.peerImport),
+    export: permissionJSON(r.peerExport),
+    // 2.9.10 never fills it in for routes.
+    pending_size: 0,
     in_msgs: c.inMsgs,
     out_msgs: c.outMsgs,
     in_bytes: c.inBytes,

@@ -19,7 +19,7 @@ import { goUptime } from "./uptime.ts";
 /** 2.9.10's VarzOptions has no fields. */
 export type VarzOptions = Record<string, never>;
 
-/** ClusterOptsVarz: empty until routes are served. */
+/** ClusterOptsVarz (timeouts in seconds). */
 export interface ClusterVarz {
   name?: string;
   addr?: string;
@@ -176,11 +176,28 @@ const MS_TO_NS = 1e6;
 const DEFAULT_MAX_CONNECTIONS = 64 * 1024;
 const DEFAULT_TLS_TIMEOUT_MS = 2000;
 
+/** Go's omitempty: an absent block, and defaults that only apply with a port, are left out. */
+function clusterVarz(host: MonitorHost): ClusterVarz {
+  const co = host.clusterOptions;
+  if (co === null) return {};
+  const v: ClusterVarz = {};
+  if (host.clusterName !== "") v.name = host.clusterName;
+  if (co.host !== "") v.addr = co.host;
+  const port = host.routePort || co.port;
+  if (port !== 0) v.cluster_port = port;
+  if (co.authorization.timeoutSec !== 0) v.auth_timeout = co.authorization.timeoutSec;
+  // The configured routes' host:port (never their credentials).
+  if (co.routes.length > 0) v.urls = co.routes.map((u) => u.host);
+  if (co.port !== 0 || co.tls !== null) v.tls_timeout = co.tlsTimeoutMs / 1000;
+  // Routes always verify the peer's certificate.
+  if (co.tls !== null) {
+    v.tls_required = true;
+    v.tls_verify = true;
+  }
+  return v;
+}
 // The sections of the subsystems we do not serve yet: 2.9.10 prints them
 // empty when they are not configured. Their issues fill these builders.
-function clusterVarz(_host: MonitorHost): ClusterVarz {
-  return {};
-}
 function gatewayVarz(_host: MonitorHost): GatewayVarz {
   return {};
 }

@@ -7,6 +7,7 @@
 import type { ParserKind, ProtocolHandler, PubArgs } from "./handler.ts";
 import { ParseError } from "./errors.ts";
 import { goQuoteBytes } from "./gojson.ts";
+import { utf8Text } from "./text.ts";
 
 const CR = 13;
 const LF = 10;
@@ -549,7 +550,10 @@ export class Parser {
     // The account (routes) comes first; the rest is laid out as a leaf's.
     const a = withAccount ? 1 : 0;
     const t = all - a;
-    if (all < 0 || t < sizes + 1) throw new ParseError("protocol_violation", `${fn} Parse Error: ${goQuoteBytes(line.subarray(start, end))}`);
+    // The reference formats these with %s: the split args as `[a b]`, one arg or the raw line as is.
+    const raw = (): string => `'${utf8Text(line.subarray(start, end))}'`;
+    const args = (): string => `'[${utf8Text(line.subarray(start, end)).split(/[ \t]+/).filter((x) => x !== "").join(" ")}]'`;
+    if (all < 0 || t < sizes + 1) throw new ParseError("protocol_violation", `${fn} Parse Error: ${args()}`);
     const pa = this.pa;
     pa.buf = line;
     pa.accountStart = withAccount ? tok[0]! : -1;
@@ -565,7 +569,7 @@ export class Parser {
       const indEnd = tok[(a + 1) * 2 + 1]!;
       const indicator = indEnd - ind === 1 ? line[ind] : 0;
       if (indicator !== 43 /* + */ && indicator !== 124 /* | */) {
-        throw new ParseError("protocol_violation", `${fn} Bad or Missing Reply Indicator: ${goQuoteBytes(line.subarray(ind, indEnd))}`);
+        throw new ParseError("protocol_violation", `${fn} Bad or Missing Reply Indicator: '${utf8Text(line.subarray(ind, indEnd))}'`);
       }
       let q = a + 2;
       if (indicator === 43) {
@@ -583,19 +587,16 @@ export class Parser {
     const size = parseSize(line, tok[last]!, tok[last + 1]!);
     if (headers) {
       const hdr = parseSize(line, tok[last - 2]!, tok[last - 1]!);
-      if (hdr < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Header Size: ${goQuoteBytes(line.subarray(start, end))}`);
-      if (size < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Size: ${goQuoteBytes(line.subarray(start, end))}`);
-      if (hdr > size) throw new ParseError("protocol_violation", `${fn} Header Size larger then TotalSize: ${goQuoteBytes(line.subarray(start, end))}`);
+      if (hdr < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Header Size: ${raw()}`);
+      if (size < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Size: ${args()}`);
+      if (hdr > size) throw new ParseError("protocol_violation", `${fn} Header Size larger then TotalSize: ${raw()}`);
       pa.hdr = hdr;
     } else {
-      if (size < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Size: ${goQuoteBytes(line.subarray(start, end))}`);
+      if (size < 0) throw new ParseError("protocol_violation", `${fn} Bad or Missing Size: ${args()}`);
       pa.hdr = -1;
     }
     pa.size = size;
-    if (size > this.maxPayload) {
-      this.handler.onMaxPayload();
-      throw new ParseError("max_payload", `maximum payload exceeded: ${size} vs ${this.maxPayload}`);
-    }
+    // No max_payload here: 2.9.10 limits client PUBs only, a peer server's message of any size is taken.
     this.state = State.Payload;
   }
 
@@ -658,7 +659,7 @@ export class Parser {
   private unknownOp(buf: Uint8Array, i: number, goState: number): ParseError {
     this.handler.onUnknownOp();
     const snip = protoSnippet(i, PROTO_SNIPPET_SIZE, buf);
-    const who = this.kind === "leaf" ? "Leafnode" : "Client";
+    const who = this.kind === "leaf" ? "Leafnode" : this.kind === "route" ? "Router" : "Client";
     return new ParseError("unknown_op", `${who} parser ERROR, state=${goState}, i=${i}: proto='${snip}...'`);
   }
 

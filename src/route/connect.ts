@@ -7,7 +7,8 @@
 import type { Client } from "../client/client.ts";
 import { checkSecret } from "../auth/authenticate.ts";
 import { ClosedReason } from "../protocol/closed.ts";
-import { ERR, ParseError } from "../protocol/errors.ts";
+import { ParseError } from "../protocol/errors.ts";
+import { leafAuthViolation } from "../leafnode/connect.ts";
 import { goJSONSyntaxError } from "../protocol/gojson.ts";
 import { utf8Text } from "../protocol/text.ts";
 import type { RouteHost } from "./state.ts";
@@ -20,6 +21,7 @@ interface RouteConnect {
   headers?: unknown;
   lang?: unknown;
   gateway?: unknown;
+  cluster_dynamic?: unknown;
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -49,6 +51,8 @@ export function processRouteConnect(c: Client, arg: Uint8Array): void {
     c.sendErr("attempted to connect to route port");
     log.error(`${c.label()} - attempted to connect to route port`);
     c.close(ClosedReason.WrongPort);
+    // The reference logs the error its CONNECT handler returns once more, after the close.
+    log.error(`${c.label()} - attempted to connect to route port`);
     return;
   }
   if (str(proto.gateway) !== "") {
@@ -56,45 +60,58 @@ export function processRouteConnect(c: Client, arg: Uint8Array): void {
     log.error(`${c.label()} - ${text}`);
     c.sendErr(text);
     c.close(ClosedReason.WrongGateway);
+    log.error(`${c.label()} - wrong gateway`);
     return;
   }
-  const auth = routeAuth(host);
-  if (auth !== null) {
-    const ok = str(proto.user) === auth.user ? checkSecret(str(proto.pass), auth.password, { ok: true, user: null, name: auth.user, account: "", permissions: null }, auth.user) : null;
-    if (ok === null || ok instanceof Promise || !ok.ok) {
-      if (ok instanceof Promise) {
-        c.setAuthPending(true);
-        void ok.then((r) => {
-          if (c.closed) return;
-          c.setAuthPending(false);
-          if (r.ok) accept(c, proto);
-          else refuse(c);
-        });
-        return;
-      }
-      refuse(c);
-      return;
-    }
+  route.user = str(proto.user);
+  route.pass = str(proto.pass);
+  const ok = routeAuthorized(c);
+  if (ok instanceof Promise) {
+    c.setAuthPending(true);
+    void ok.then((good) => {
+      if (c.closed) return;
+      c.setAuthPending(false);
+      if (good) accept(c, proto);
+      else leafAuthViolation(c, route.user);
+    });
+    return;
   }
-  accept(c, proto);
+  if (ok) accept(c, proto);
+  else leafAuthViolation(c, route.user);
 }
 
-function refuse(c: Client): void {
-  c.server.logger.error(`${c.label()} - authentication error - User "${c.userName}"`);
-  c.sendErr(ERR.authViolation);
-  c.close(ClosedReason.AuthenticationViolation);
+/**
+ * Whether the credentials of an accepted route's CONNECT pass the cluster
+ * authorization (2.9.10 isRouterAuthorized); asked again after a reload.
+ */
+export function routeAuthorized(c: Client): boolean | Promise<boolean> {
+  const route = c.route!;
+  const auth = routeAuth(route.host);
+  if (auth === null) return true;
+  if (route.user !== auth.user) return false;
+  const r = checkSecret(route.pass, auth.password, { ok: true, user: null, name: auth.user, account: "", permissions: null }, auth.user);
+  return r instanceof Promise ? r.then((x) => x.ok) : r.ok;
 }
 
 function accept(c: Client, proto: RouteConnect): void {
   const route = c.route!;
   const host = route.host;
   const theirs = str(proto.cluster);
-  if (theirs !== host.clusterName) {
-    const text = `Rejecting connection, cluster name ${JSON.stringify(theirs)} does not match ${JSON.stringify(host.clusterName)}`;
-    c.server.logger.error(`${c.label()} - ${text}`);
-    c.sendErr(text);
-    c.close(ClosedReason.ClusterNameConflict);
-    return;
+  const ours = host.clusterName;
+  if (theirs !== ours) {
+    // A generated name gives way to a configured one, or to a larger generated one.
+    const dynamic = proto.cluster_dynamic === true;
+    if (host.clusterDynamic && (!dynamic || ours < theirs)) {
+      host.adoptClusterName(theirs, !dynamic, c);
+    } else {
+      const text = `Rejecting connection, cluster name ${JSON.stringify(theirs)} does not match ${JSON.stringify(ours)}`;
+      const log = c.server.logger;
+      log.error(`${c.label()} - ${text}`);
+      c.sendErr(text);
+      c.close(ClosedReason.ClusterNameConflict);
+      log.error(`${c.label()} - cluster name from remote server conflicts`);
+      return;
+    }
   }
   c.authenticated = true;
   route.remoteId = str(proto.name);

@@ -1,13 +1,18 @@
 // Routes this server dials (nats-server 2.9.10 connectToRoute,
-// reConnectToRoute, processImplicitRoute): configured routes are retried
-// every second (with a little jitter) forever; routes learned from gossip
-// `connect_retries` times. A dialed route sends CONNECT and its INFO at once.
+// reConnectToRoute, processImplicitRoute, client.reconnect): configured
+// routes are retried every second (with a little jitter) forever; routes
+// learned from gossip get `connect_retries` retries, and are dialed again
+// (after a jitter) each time they close. No redial when the peer is
+// connected by another route, or the route led to this server. A dialed
+// route sends CONNECT and its INFO at once.
 
 import type { Socket } from "bun";
 import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
+import { dialError } from "../leafnode/remote.ts";
+import { redactedURL } from "../leafnode/url.ts";
 import type { RouteURL } from "./options.ts";
 
 const CONNECT_INTERVAL = 1000;
@@ -16,8 +21,14 @@ const DIAL_TIMEOUT = 1000;
 
 export interface RouteDialHost {
   readonly logger: Logger;
+  readonly id: string;
   readonly connectRetries: number;
+  readonly connectErrorReports: number;
+  readonly reconnectErrorReports: number;
   readonly shuttingDown: boolean;
+  readonly routesById: ReadonlyMap<string, Client>;
+  /** An implicit route gave up: it may be learned (and dialed) again. */
+  dialerDone(d: RouteDialer): void;
   /** A dialed socket becomes a route connection (CONNECT and INFO sent). */
   solicitedRoute(s: Socket<SocketData>, url: RouteURL, explicit: boolean): Client;
 }
@@ -26,6 +37,8 @@ export class RouteDialer {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private attempts = 0;
+  /** The first dial, whose failures are reported as connect (not reconnect) errors. */
+  private firstConnect = true;
 
   constructor(
     private readonly host: RouteDialHost,
@@ -43,9 +56,31 @@ export class RouteDialer {
     this.timer = null;
   }
 
-  /** The route closed: configured ones are dialed again. */
-  closed(): void {
-    if (this.explicit && !this.host.shuttingDown) this.schedule(CONNECT_INTERVAL + Math.random() * JITTER);
+  /** The route it made closed (`remoteId`: the peer, if known): dialed again unless connected otherwise. */
+  closed(remoteId: string): void {
+    const host = this.host;
+    if (this.stopped || host.shuttingDown) return;
+    this.firstConnect = false;
+    if (remoteId !== "" && host.routesById.has(remoteId)) {
+      host.logger.debug(`Not attempting reconnect for solicited route, already connected to "${remoteId}"`);
+      this.giveUp();
+      return;
+    }
+    if (remoteId === host.id) {
+      host.logger.debug(`Detected route to self, ignoring ${JSON.stringify(redactedURL(this.url))}`);
+      this.giveUp();
+      return;
+    }
+    host.logger.debug(`Attempting reconnect for solicited route "${redactedURL(this.url)}"`);
+    this.schedule((this.explicit ? CONNECT_INTERVAL : 0) + Math.random() * JITTER);
+  }
+
+  /** Implicit routes are forgotten; configured ones stay, to be dialed again if their peer drops. */
+  private giveUp(): void {
+    if (!this.explicit) {
+      this.stop();
+      this.host.dialerDone(this);
+    }
   }
 
   private schedule(ms: number): void {
@@ -60,11 +95,11 @@ export class RouteDialer {
     if (this.stopped || this.host.shuttingDown) return;
     const url = this.url;
     const log = this.host.logger;
-    log.debug(`Trying to connect to route on ${url.host}`);
+    log.debug(`Trying to connect to route on ${url.host} (${url.host})`);
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
-      this.failed("i/o timeout");
+      this.failed(`dial tcp ${url.host}: i/o timeout`);
     }, DIAL_TIMEOUT);
     Bun.connect<SocketData>({
       hostname: url.hostname,
@@ -96,14 +131,22 @@ export class RouteDialer {
     }).catch((e: Error) => {
       if (timedOut) return;
       clearTimeout(deadline);
-      this.failed(e.message);
+      this.failed(dialError(url, e));
     });
   }
 
   private failed(why: string): void {
+    const host = this.host;
     this.attempts++;
-    this.host.logger.debug(`Error trying to connect to route (attempt ${this.attempts}): ${why}`);
-    if (!this.explicit && this.attempts > this.host.connectRetries) return;
-    this.schedule(CONNECT_INTERVAL + Math.random() * JITTER);
+    const reports = this.firstConnect ? host.connectErrorReports : host.reconnectErrorReports;
+    const text = `Error trying to connect to route (attempt ${this.attempts}): ${why}`;
+    if (this.attempts === 1 || this.attempts % reports === 0) host.logger.error(text);
+    else host.logger.debug(text);
+    if (!this.explicit && this.attempts > host.connectRetries) {
+      this.attempts = 0;
+      this.giveUp();
+      return;
+    }
+    this.schedule(CONNECT_INTERVAL);
   }
 }

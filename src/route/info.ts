@@ -14,7 +14,9 @@ import { goJSONSyntaxError } from "../protocol/gojson.ts";
 import { utf8Text } from "../protocol/text.ts";
 import { hostPort } from "../config/address.ts";
 import { parseRouteURL } from "./options.ts";
-import { sendSubsToRoute } from "./propagate.ts";
+import { sendSubsToRoute, sendSubsWhere } from "./propagate.ts";
+import { compileRoutePermissions, canExport, canImport } from "./permissions.ts";
+import type { SubjectPermission } from "../auth/types.ts";
 
 export interface RouteInfo {
   server_id?: string;
@@ -24,9 +26,11 @@ export interface RouteInfo {
   ip?: string;
   headers?: boolean;
   cluster?: string;
+  cluster_dynamic?: boolean;
   connect_urls?: string[];
   ws_connect_urls?: string[];
   ldm?: boolean;
+  export?: SubjectPermission;
   [k: string]: unknown;
 }
 
@@ -47,19 +51,25 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
     return;
   }
   if (info.cluster !== undefined && info.cluster !== "" && info.cluster !== host.clusterName) {
-    c.close(ClosedReason.ClusterNameConflict);
-    return;
+    if (host.clusterDynamic && (info.cluster_dynamic !== true || host.clusterName < info.cluster)) {
+      host.adoptClusterName(info.cluster, false, c);
+    } else {
+      c.close(ClosedReason.ClusterNameConflict);
+      return;
+    }
   }
   if (route.infoReceived) {
     if (route.remoteId !== "" && id !== route.remoteId) {
       const u = urlOf(info);
-      if (u !== null) host.connectImplicitRoute(u);
+      if (u !== null && !host.routesById.has(id)) host.connectImplicitRoute(u);
       return;
     }
     if (info.ldm === true) {
       route.connectURLs = [];
       route.wsConnectURLs = [];
       host.clientURLsChanged();
+    } else {
+      remoteExportChanged(c, info.export ?? null);
     }
     return;
   }
@@ -72,8 +82,11 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
   c.headers = host.headersSupported && info.headers === true;
   route.remoteId = id;
   route.remoteName = info.server_name ?? "";
+  route.remoteExport = info.export ?? null;
   route.connectURLs = Array.isArray(info.connect_urls) ? info.connect_urls : [];
   route.wsConnectURLs = Array.isArray(info.ws_connect_urls) ? info.ws_connect_urls : [];
+  route.peerImport = info.import;
+  route.peerExport = info.export;
   route.url ??= urlOf(info);
   if (host.routesById.has(id)) {
     log.debug(`${c.label()} - Detected duplicate remote route ${JSON.stringify(id)}`);
@@ -85,6 +98,7 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
   c.authenticated = true;
   log.debug(`${c.label()} - Registering remote route ${JSON.stringify(id)}`);
   sendSubsToRoute(c, host.accounts.values());
+  log.debug(`${c.label()} - Sent local subscriptions to route`);
   if (host.routesById.size > 1) forwardToOtherRoutes(c, info);
   if (route.connectURLs.length > 0 || route.wsConnectURLs.length > 0) host.clientURLsChanged();
 }
@@ -103,4 +117,18 @@ function forwardToOtherRoutes(c: Client, info: RouteInfo): void {
   if (typeof fwd.ip !== "string" || fwd.ip === "") fwd.ip = `nats-route://${hostPort(c.host, info.port ?? 0)}/`;
   const line = `INFO ${JSON.stringify(fwd)}\r\n`;
   for (const r of host.routesById.values()) if (r !== c) r.sendProto(line);
+}
+
+/**
+ * The peer reloaded its cluster permissions (2.9.10 updateRemoteRoutePerms):
+ * interest it did not export before but does now is sent again.
+ */
+function remoteExportChanged(c: Client, next: SubjectPermission | null): void {
+  const route = c.route!;
+  const toPerms = (p: SubjectPermission | null) => compileRoutePermissions(p === null ? null : { import: null, export: p });
+  const before = toPerms(route.remoteExport);
+  const after = toPerms(next);
+  route.remoteExport = next;
+  const host = route.host;
+  sendSubsWhere(c, host.accounts.values(), (s) => canExport(after, s) && !canExport(before, s) && canImport(route.perms, s));
 }

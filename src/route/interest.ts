@@ -13,6 +13,7 @@ import { parseSize, splitArgs } from "../protocol/parser.ts";
 import { latin1 } from "../protocol/text.ts";
 import { isValidSubject } from "../sublist/subject.ts";
 import { updateLeafNodes } from "../leafnode/propagate.ts";
+import { canExport } from "./permissions.ts";
 
 const tokens = new Int32Array(4 * 2);
 
@@ -28,6 +29,10 @@ export function processRouteSub(c: Client, arg: Uint8Array): void {
   const acc = route.host.lookupAccount(accName);
   if (acc === null) {
     c.server.logger.error(`${c.label()} - Unknown account ${JSON.stringify(accName)} for remote subject ${JSON.stringify(subject)}`);
+    return;
+  }
+  if (!canExport(route.perms, subject)) {
+    c.server.logger.debug(`${c.label()} - Can not export ${JSON.stringify(subject)}, ignoring remote subscription request`);
     return;
   }
   const key = queue === null ? `${accName} ${subject}` : `${accName} ${subject} ${queue}`;
@@ -66,6 +71,16 @@ export function processRouteUnsub(c: Client, arg: Uint8Array): void {
 function removeRouteSub(acc: Account, sub: Subscription): void {
   acc.sublist.remove(sub);
   if (acc.leafs.size > 0) updateLeafNodes(acc, sub, -1);
+}
+
+/** The peer's interest on subjects that fail `drop` goes (cluster permissions reloaded). */
+export function dropRouteSubsWhere(c: Client, drop: (subject: string) => boolean): void {
+  const route = c.route!;
+  for (const [key, { account, sub }] of route.subs) {
+    if (!drop(sub.subject)) continue;
+    route.subs.delete(key);
+    removeRouteSub(account, sub);
+  }
 }
 
 /** The route closed: its peer's interest goes. */

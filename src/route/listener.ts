@@ -1,6 +1,7 @@
 // The route port (nats-server 2.9.10 startRouteAcceptLoop, createRoute for
-// accepted connections): INFO first, then CONNECT (within the cluster
-// authorization timeout when it has a user).
+// accepted connections): the TLS handshake first with cluster tls, then
+// INFO, then CONNECT (within the cluster authorization timeout when it has
+// a user).
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { Client } from "../client/client.ts";
@@ -12,6 +13,10 @@ import type { SocketData } from "../server/tls.ts";
 import { raiseListenBacklog } from "../server/backlog.ts";
 import type { ClusterOptions } from "./options.ts";
 import type { RouteHost } from "./state.ts";
+import { startRouteTLS } from "./tls.ts";
+import { startFirstPing } from "../client/ping.ts";
+
+const INSECURE_WARNING = "TLS certificate chain and hostname of solicited routes will not be verified. DO NOT USE IN PRODUCTION!";
 
 export interface RouteListenerHost extends RouteHost {
   readonly logger: Logger;
@@ -54,7 +59,9 @@ export class RouteListener {
     });
     raiseListenBacklog(this.listener, "route connections", log);
     log.notice(`Cluster name is ${this.host.clusterName}`);
+    if (this.host.clusterDynamic) log.warn("Cluster name was dynamically generated, consider setting one");
     log.notice(`Listening for route connections on ${hostPort(co.host, this.port)}`);
+    if (co.tls?.insecure === true) log.warn(INSECURE_WARNING);
   }
 
   stop(): void {
@@ -63,16 +70,23 @@ export class RouteListener {
   }
 
   private accept(s: Socket<SocketData>): void {
+    const co = this.host.clusterOptions!;
+    const c = this.host.acceptedRoute(s);
+    if (co.tls === null) this.greet(c);
+    else startRouteTLS(s, c, { cfg: co.tls, timeoutMs: co.tlsTimeoutMs, serverName: null }, () => this.greet(c));
+  }
+
+  /** INFO, and the wait for CONNECT. */
+  private greet(c: Client): void {
     const host = this.host;
     const co = host.clusterOptions!;
-    const c = host.acceptedRoute(s);
     c.sendProto(host.routeInfoLine(true));
     if (co.authorization.user !== "") {
       c.parser.connectRequired = true;
       c.authTimer = setTimeout(onAuthTimeout, co.authorization.timeoutSec * 1000, c);
     }
     host.logger.notice(`${c.label()} - Route connection created`);
-    c.started();
+    startFirstPing(c);
   }
 }
 

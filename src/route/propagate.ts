@@ -8,6 +8,7 @@
 import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
 import type { Subscription } from "../delivery/subscription.ts";
+import { canImport } from "./permissions.ts";
 
 /** The key interest is counted under: `subject` or `subject queue`. */
 function keyOf(sub: Subscription): string {
@@ -38,12 +39,17 @@ function subLine(acc: string, key: string, n: number): string {
   return key.includes(" ") ? `RS+ ${acc} ${key} ${n}\r\n` : `RS+ ${acc} ${key}\r\n`;
 }
 
-/** A newly registered route gets the whole of this server's interest, account by account. */
+/** A newly registered route gets the whole of this server's interest (what it may import), account by account. */
 export function sendSubsToRoute(c: Client, accounts: Iterable<Account>): void {
+  sendSubsWhere(c, accounts, (subject) => canImport(c.route!.perms, subject));
+}
+
+/** RS+ (or RS- when `remove`) for this server's interest whose subject passes `pick`. */
+export function sendSubsWhere(c: Client, accounts: Iterable<Account>, pick: (subject: string) => boolean, remove = false): void {
   let out = "";
   for (const acc of accounts) {
     acc.routeMap ??= buildRouteMap(acc);
-    for (const [key, n] of acc.routeMap) out += subLine(acc.name, key, n);
+    for (const [key, n] of acc.routeMap) if (pick(key.split(" ")[0]!)) out += subLine(acc.name, key, remove ? 0 : n);
   }
   if (out !== "") c.sendProto(out);
 }
@@ -65,6 +71,6 @@ export function updateRouteSubs(acc: Account, routes: Iterable<Client>, sub: Sub
   if (n === 0 && m <= 0) return;
   const line = subLine(acc.name, key, m);
   for (const r of routes) {
-    if (r.route!.registered && (r.perms === null || r.perms.canSubscribe(sub.subject, null))) r.sendProto(line);
+    if (r.route!.registered && canImport(r.route!.perms, sub.subject)) r.sendProto(line);
   }
 }

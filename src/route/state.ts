@@ -4,6 +4,8 @@
 // and the peer's interest by account.
 
 import type { Account } from "../accounts/account.ts";
+import type { CompiledPermissions } from "../auth/permissions.ts";
+import type { SubjectPermission } from "../auth/types.ts";
 import type { Client } from "../client/client.ts";
 import type { ServerOptions } from "../config/types.ts";
 import type { Logger } from "../server/logger.ts";
@@ -20,6 +22,10 @@ export interface RouteHost {
   readonly accounts: ReadonlyMap<string, Account>;
   /** The cluster's name (configured, or this server's dynamic one). */
   readonly clusterName: string;
+  /** No name is configured: this server's name may give way to a peer's. */
+  readonly clusterDynamic: boolean;
+  /** Takes a peer's cluster name (made the configured one when `configured`); every other route closes. */
+  adoptClusterName(name: string, configured: boolean, keep: Client): void;
   /** Registered routes by the peer's server id (the reference's s.remotes). */
   readonly routesById: Map<string, Client>;
   /** The account a route names, if this server knows it (static config, or loaded in operator mode). */
@@ -39,10 +45,20 @@ export class RouteState {
   remoteId = "";
   remoteName = "";
   infoReceived = false;
+  /** The credentials of an accepted route's CONNECT, checked again when the cluster authorization is reloaded. */
+  user = "";
+  pass = "";
   registered = false;
   /** What the peer advertises for clients (connect_urls, ws_connect_urls). */
   connectURLs: string[] = [];
   wsConnectURLs: string[] = [];
+  /** The permissions the peer's INFO announced (import, export), as sent: /routez shows them. */
+  peerImport: unknown = undefined;
+  peerExport: unknown = undefined;
+  /** The cluster permissions this connection is held to (import: RS+ sent, export: RS+ taken); set when it is made and on reload. */
+  perms: CompiledPermissions | null = null;
+  /** What the peer's INFO says it exports, to tell a change in a later INFO (its reload). */
+  remoteExport: SubjectPermission | null = null;
   /** The peer's interest: key `account subject [queue]` to the subscription in that account. */
   readonly subs = new Map<string, { account: Account; sub: Subscription }>();
 

@@ -1,23 +1,19 @@
 // The system account services of the full and cache directory resolvers, as
 // nats-server 2.9.10's DirAccResolver.Start and CacheDirAccResolver.Start
-// serve them on a single server (accounts.go), so that `nsc push` to the
-// server works:
+// serve them (accounts.go), so that `nsc push` to any server works; every
+// server of a cluster gets the requests over the routes and answers:
 // - `$SYS.REQ.CLAIMS.UPDATE`, `$SYS.REQ.ACCOUNT.<key>.CLAIMS.UPDATE` and the
 //   old `$SYS.ACCOUNT.<key>.CLAIMS.UPDATE`: a valid account JWT is stored
 //   (a cache stores only accounts the server has loaded) and applied to the
 //   loaded account;
 // - `$SYS.REQ.ACCOUNT.<key>.CLAIMS.LOOKUP` (full only): the stored JWT;
-// - `$SYS.REQ.CLAIMS.PACK` (full only): every stored JWT (no queue group:
-//   a single server has no peers to share the requests with);
+// - `$SYS.REQ.CLAIMS.PACK` (full only, queue group "responder": one server
+//   answers another's sync, dir-sync.ts): every stored JWT;
 // - `$SYS.REQ.CLAIMS.LIST`: the stored account keys;
 // - `$SYS.REQ.CLAIMS.DELETE` (dir-delete.ts).
-// Replies are nats-server's JSON (claim-updates.ts respondToUpdate). The
-// server's own lookups (dir-lookup.ts) are not answered by itself: nats-server's
-// internal client does not receive what it publishes.
+// Replies are nats-server's JSON (claim-updates.ts respondToUpdate).
 
-import type { Account } from "../accounts/account.ts";
 import type { JwtAccountHost } from "../accounts/jwt-account.ts";
-import { updateJwtAccount } from "../accounts/jwt-update.ts";
 import type { DirResolver } from "../auth/dir-resolver.ts";
 import { decodeClaims, JwtError } from "../jwt/decode.ts";
 import type { AccountClaims } from "../jwt/types.ts";
@@ -25,24 +21,27 @@ import { nowSeconds, validateAccount } from "../jwt/validate.ts";
 import { goQuote } from "../protocol/text.ts";
 import { respondToUpdate } from "./claim-updates.ts";
 import { deleteAccounts } from "./dir-delete.ts";
-import { dirLookup, isOwnLookup } from "./dir-lookup.ts";
+import { dirLookup, SysReplies } from "./dir-lookup.ts";
+import { startDirSync, storeChanged } from "./dir-sync.ts";
 import type { SysMessage, SystemClient } from "./system.ts";
 
 const UPDATE_SUBJECTS = ["$SYS.ACCOUNT.*.CLAIMS.UPDATE", "$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE"];
 
 /** The services, for a server whose resolver is a directory one. */
 export function serveDirClaims(sys: SystemClient, host: JwtAccountHost, resolver: DirResolver): void {
-  resolver.lookup = dirLookup(sys);
+  const replies = new SysReplies(sys);
+  resolver.lookup = dirLookup(replies);
   // The resolver the server started with serves, even after a reload made
   // another one (as in nats-server, whose subscriptions keep their resolver).
-  const on = (subject: string, handler: (r: DirResolver, m: SysMessage) => void): void => {
-    sys.subscribe(subject, (m) => handler(resolver, m));
+  const on = (subject: string, handler: (r: DirResolver, m: SysMessage) => void, queue: string | null = null): void => {
+    sys.subscribe(subject, (m) => handler(resolver, m), queue);
   };
   for (const subject of UPDATE_SUBJECTS) on(subject, (r, m) => update(sys, host, r, m, keyOf(m.subject)));
   on("$SYS.REQ.CLAIMS.UPDATE", (r, m) => update(sys, host, r, m, null));
   if (resolver.type === "full") {
     on("$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP", (r, m) => lookup(sys, host, r, m));
-    on("$SYS.REQ.CLAIMS.PACK", (r, m) => pack(sys, host, r, m));
+    on("$SYS.REQ.CLAIMS.PACK", (r, m) => pack(sys, host, r, m), "responder");
+    startDirSync(replies, host, resolver);
   }
   on("$SYS.REQ.CLAIMS.LIST", (r, m) => list(sys, host, r, m));
   on("$SYS.REQ.CLAIMS.DELETE", (r, m) => deleteAccounts(sys, host, r, m));
@@ -115,24 +114,12 @@ function update(sys: SystemClient, host: JwtAccountHost, r: DirResolver, m: SysM
   if (checks.some((refused) => refused())) return;
   const saved = r.store.save(name, jwt);
   if (typeof saved === "string") return respond(name, failed, saved);
-  if (saved) changed(host, name, jwt);
+  if (saved) storeChanged(host, name, jwt);
   respond(name, cache ? "jwt updated cache" : "jwt updated");
 }
 
-/** The store's changed callback: a loaded account takes the new JWT. */
-function changed(host: JwtAccountHost, name: string, jwt: string): void {
-  const account: Account | undefined = host.accounts.get(name);
-  if (account === undefined) return;
-  const done = (error: string | null): void => {
-    if (error !== null) host.logger.error(`update resulted in error ${error}`);
-  };
-  const r = updateJwtAccount(host, account, jwt);
-  if (r instanceof Promise) void r.then(done);
-  else done(r);
-}
-
 function lookup(sys: SystemClient, host: JwtAccountHost, r: DirResolver, m: SysMessage): void {
-  if (m.reply === "" || isOwnLookup(m.reply)) return;
+  if (m.reply === "") return;
   const tokens = m.subject.split(".");
   if (tokens.length !== 6) return;
   const found = r.store.load(tokens[3]!);

@@ -3,40 +3,48 @@
 // `$SYS.REQ.ACCOUNT.<key>.CLAIMS.LOOKUP` in the system account with a reply
 // subject of the server's own inbox; the first reply wins, none within the
 // fetch timeout fails. Anyone in the system account may answer (another
-// server, an account server, a test).
+// server, an account server, a test); the server itself does not hear its
+// own request (its internal client has no echo).
 
 import type { JwtLookup } from "../auth/dir-resolver.ts";
-import type { SystemClient } from "./system.ts";
+import type { SysHandler, SystemClient } from "./system.ts";
 
-/** The prefix of the server's lookup replies (nats-server's `$SYS._INBOX.<hash>.`). */
+/** The prefix of the server's reply subjects (nats-server's `$SYS._INBOX.<hash>.`). */
 const INBOX = `$SYS._INBOX.${Math.random().toString(36).slice(2, 10)}.`;
-const lookups = new WeakMap<SystemClient, JwtLookup>();
 const utf8 = new TextDecoder();
 
-/** Whether a request came from this server's own lookup, which it does not answer itself. */
-export function isOwnLookup(reply: string): boolean {
-  return reply.startsWith(INBOX);
+/** The server's reply subjects (nats-server's sys.replies): one wildcard subscription, a handler per subject. */
+export class SysReplies {
+  private readonly handlers = new Map<string, SysHandler>();
+  private next = 0;
+
+  constructor(readonly sys: SystemClient) {
+    sys.subscribe(`${INBOX}*`, (m) => this.handlers.get(m.subject)?.(m));
+  }
+
+  /** A new reply subject; its messages go to `handler` until drop(). */
+  add(handler: SysHandler): string {
+    const subject = INBOX + (++this.next).toString(36);
+    this.handlers.set(subject, handler);
+    return subject;
+  }
+
+  drop(subject: string): void {
+    this.handlers.delete(subject);
+  }
 }
 
-/** The lookup over that internal client (one inbox subscription, made on first use). */
-export function dirLookup(sys: SystemClient): JwtLookup {
-  let lookup = lookups.get(sys);
-  if (lookup !== undefined) return lookup;
-  const waiting = new Map<string, (jwt: string) => void>();
-  sys.subscribe(`${INBOX}*`, (m) => waiting.get(m.subject)?.(utf8.decode(m.payload)));
-  let next = 0;
-  lookup = (name, timeoutMs) =>
+/** The lookup over the server's reply subjects. */
+export function dirLookup(replies: SysReplies): JwtLookup {
+  return (name, timeoutMs) =>
     new Promise<string | null>((resolve) => {
-      const reply = INBOX + (++next).toString(36);
       const done = (jwt: string | null): void => {
         clearTimeout(timer);
-        waiting.delete(reply);
+        replies.drop(reply);
         resolve(jwt);
       };
       const timer = setTimeout(done, timeoutMs, null);
-      waiting.set(reply, done);
-      sys.publish(`$SYS.REQ.ACCOUNT.${name}.CLAIMS.LOOKUP`, reply, "");
+      const reply = replies.add((m) => done(utf8.decode(m.payload)));
+      replies.sys.publish(`$SYS.REQ.ACCOUNT.${name}.CLAIMS.LOOKUP`, reply, "");
     });
-  lookups.set(sys, lookup);
-  return lookup;
 }

@@ -134,10 +134,8 @@ export function trackAccount(sys: SystemClient, a: Account, serverId: string): v
 
 /** Answers `$SYS.REQ.ACCOUNT.<acc>.CONNS` with the count of a loaded account that has clients here. */
 export function serveConnsRequests(sys: SystemClient, accounts: ReadonlyMap<string, Account>, serverId: string): void {
-  const ownInbox = `$SYS._INBOX_.${serverId}`;
+  // Our own trackAccount requests do not come here: the internal client has no echo.
   sys.subscribe("$SYS.REQ.ACCOUNT.*.CONNS", (m: SysMessage) => {
-    // Our own trackAccount request: 2.9.10's internal client does not hear itself.
-    if (m.reply === ownInbox) return;
     const name = m.subject.split(".")[3]!;
     // A body, if any, must name the same account (2.9.10 logs and drops it otherwise).
     if (m.payload.length > 0 && requestedAccount(m.payload, name) !== name) return;

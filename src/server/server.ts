@@ -40,6 +40,10 @@ import { LeafnodeListener, type LeafListenerHost } from "../leafnode/listener.ts
 import { RouteListener, type RouteListenerHost } from "../route/listener.ts";
 import { RouteDialer, type RouteDialHost } from "../route/dial.ts";
 import { RouteState } from "../route/state.ts";
+import { reloadCluster, type RouteReloadHost } from "../route/reload.ts";
+import { compileRoutePermissions, permissionJSON } from "../route/permissions.ts";
+import { isHostnameError, routeServerName, routeTLSName, startRouteTLS } from "../route/tls.ts";
+import { startFirstPing } from "../client/ping.ts";
 import { removeRouteSubs } from "../route/interest.ts";
 
 import { RUNTIME_VERSION } from "./version.ts";
@@ -48,7 +52,7 @@ import { LeafWebsocketClientTransport, startAcceptedWebsocketLeaf } from "../lea
 import { LeafState } from "../leafnode/state.ts";
 import { unregisterLeaf } from "../leafnode/register.ts";
 import { remotePermissions } from "../leafnode/permissions.ts";
-import { compilePermissions } from "../auth/permissions.ts";
+import { compilePermissions, type CompiledPermissions } from "../auth/permissions.ts";
 import { parseWebsocketOptions, websocketProblem, type WebsocketOptions } from "../websocket/options.ts";
 import { gatewayConfigured, leafnodeProblem, parseLeafnodeOptions, type LeafnodeOptions } from "../leafnode/options.ts";
 import { clusterProblem, gatewayName, parseClusterOptions, type ClusterOptions, type RouteURL } from "../route/options.ts";
@@ -69,7 +73,7 @@ export class MonitorStartError extends Error {}
 /** The websocket port could not be bound (nats-server: "Unable to listen for websocket connections: ..."). */
 export class WebsocketStartError extends Error {}
 
-export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListenerHost, RemoteHost, RouteListenerHost, RouteDialHost {
+export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListenerHost, RemoteHost, RouteListenerHost, RouteDialHost, RouteReloadHost {
   options: ServerOptions;
   auth: AuthConfig;
   /** TLS on the client port, or null. */
@@ -112,8 +116,15 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   private routeListener: RouteListener | null = null;
   /** Routes this server dials, by `host:port`: configured ones and those learned from gossip. */
   private readonly dialers = new Map<string, RouteDialer>();
+  /** The host name a dialed route's certificate is checked against when its URL has an IP. */
+  private routeTLSName = "";
   /** The cluster name: configured, or generated when none is (2.9.10's dynamic name). */
   private dynamicClusterName = "";
+  private routeInfoDynamic = false;
+  /** The cluster permissions compiled, given to each route connection. */
+  routePerms: CompiledPermissions | null = null;
+  /** Once a peer's client URLs came (2.9.10 then keeps a list), clients are given connect_urls, if only this server's. */
+  private peerURLsSeen = false;
   /** Client INFO fields after the per-connection ones: the cluster and its client URLs. */
   infoSuffix = "";
   readonly leafs = new Map<number, Client>();
@@ -149,6 +160,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.websocketOptions = parseWebsocketOptions(this.options);
     this.leafnodeOptions = parseLeafnodeOptions(this.options, this.authWarnings);
     this.clusterOptions = parseClusterOptions(this.options, this.authWarnings);
+    this.routePerms = compileRoutePermissions(this.clusterOptions?.permissions ?? null);
     const operators = this.options.trust?.operators ?? [];
     const leafProblem = leafnodeProblem(this.leafnodeOptions, {
       accounts: this.auth.accounts.keys(),
@@ -216,6 +228,17 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   get clusterName(): string {
     return this.clusterOptions?.name || this.dynamicClusterName;
   }
+  get clusterDynamic(): boolean {
+    return this.clusterOptions?.name === "";
+  }
+  /** 2.9.10's setClusterName after a peer's name won: the other routes close (they joined under the old name). */
+  adoptClusterName(name: string, configured: boolean, keep: Client): void {
+    if (configured) this.clusterOptions!.name = name;
+    else this.dynamicClusterName = name;
+    this.buildInfoSuffix();
+    for (const r of [...this.routes.values()]) if (r !== keep) r.close(ClosedReason.ClusterNameConflict);
+    this.logger.notice(`Cluster name updated to ${name}`);
+  }
   get routePort(): number {
     return this.routeListener?.port ?? 0;
   }
@@ -228,7 +251,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   }
 
   /** The INFO on route connections (2.9.10's routeInfo), with a nonce for a new connection. */
-  routeInfoLine(withNonce: boolean): string {
+  routeInfoLine(withNonce: boolean, ldm = false): string {
     const co = this.clusterOptions!;
     const info: Record<string, unknown> = {
       server_id: this.id,
@@ -241,15 +264,26 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
       headers: this.headersSupported,
     };
     if (co.authorization.user !== "") info.auth_required = true;
+    // Routes always verify the peer's certificate.
+    if (co.tls !== null) {
+      info.tls_required = true;
+      info.tls_verify = true;
+    }
     info.max_payload = this.options.maxPayload;
     if (co.advertise !== "") info.ip = `nats-route://${co.advertise}/`;
     if (withNonce) info.nonce = newNonce();
     info.cluster = this.clusterName;
+    // As 2.9.10's route INFO, fixed when routing starts even if the name is adopted later.
+    if (this.routeInfoDynamic) info.cluster_dynamic = true;
     if (!co.noAdvertise) {
       info.connect_urls = advertisedHostPorts(this.options.host, this.port);
       if (this.websocket !== null) info.ws_connect_urls = advertisedHostPorts(this.websocket.opts.host, this.websocket.port);
     }
-    if (this.lameDuck) info.ldm = true;
+    if (ldm) info.ldm = true;
+    if (co.permissions !== null) {
+      info.import = permissionJSON(co.permissions.import);
+      info.export = permissionJSON(co.permissions.export);
+    }
     return `INFO ${JSON.stringify(info)}\r\n`;
   }
 
@@ -260,27 +294,44 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     return c;
   }
 
-  /** A dialed route: CONNECT and INFO go out at once. */
+  /** A dialed route: CONNECT and INFO go out at once, or once the TLS handshake is done. */
   solicitedRoute(s: Socket<SocketData>, url: RouteURL, explicit: boolean): Client {
     const c = this.newRoute(s, s.remoteAddress, s.remotePort, url, true, explicit);
+    const co = this.clusterOptions!;
+    if (co.tls === null) {
+      this.routeConnect(c, url, explicit);
+      return c;
+    }
+    const serverName = routeServerName(url.hostname, this.routeTLSName);
+    const forget = (e: string): void => {
+      if (isHostnameError(e) && serverName === this.routeTLSName) this.routeTLSName = "";
+    };
+    startRouteTLS(s, c, { cfg: co.tls, timeoutMs: co.tlsTimeoutMs, serverName }, () => this.routeConnect(c, url, explicit), forget);
+    return c;
+  }
+
+  private routeConnect(c: Client, url: RouteURL, explicit: boolean): void {
     const cinfo: Record<string, unknown> = { echo: true, verbose: false, pedantic: false };
     const u = url.user ?? (explicit ? null : this.routeCredentials === null ? null : { username: this.routeCredentials.user, password: this.routeCredentials.password });
     if (u !== null) {
       cinfo.user = u.username;
       if (u.password !== null) cinfo.pass = u.password;
     }
-    Object.assign(cinfo, { tls_required: false, name: this.id, headers: this.headersSupported, cluster: this.clusterName });
+    Object.assign(cinfo, { tls_required: this.clusterOptions!.tls !== null, headers: this.headersSupported, name: this.id, cluster: this.clusterName });
+    if (this.clusterDynamic) cinfo.cluster_dynamic = true;
     c.sendProto(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
+    this.logger.debug(`${c.label()} - Route connect msg sent`);
     c.sendProto(this.routeInfoLine(false));
     c.authenticated = true;
     this.logger.notice(`${c.label()} - Route connection created`);
-    c.started();
-    return c;
+    // The first PING comes early, as between servers in 2.9.10: it measures the RTT.
+    startFirstPing(c);
   }
 
   private newRoute(t: Transport, host: string, port: number, url: RouteURL | null, didSolicit: boolean, explicit: boolean): Client {
     const c = new Client(this, this.nextCid++, t, this.globalAccount, host, port, ConnKind.Route);
     c.route = new RouteState(this, url, didSolicit, explicit);
+    c.route.perms = this.routePerms;
     c.opts.verbose = c.opts.pedantic = false;
     // Routes carry what their peers' clients asked for; echo is decided there.
     c.opts.echo = true;
@@ -297,9 +348,35 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.dialers.set(key, d);
     d.start();
   }
+  setClusterOptions(next: ClusterOptions): void {
+    if (next.name === "") this.dynamicClusterName = this.clusterName;
+    this.clusterOptions = { ...next, port: this.clusterOptions!.port };
+    this.routePerms = compileRoutePermissions(next.permissions);
+    this.buildInfoSuffix();
+  }
+  renameCluster(name: string): void {
+    this.dynamicClusterName = name;
+    this.buildInfoSuffix();
+    this.logger.notice(`Cluster name updated to ${name}`);
+  }
+  /** A configured route: dialed (again and again) until it is removed. */
+  solicitRoute(url: RouteURL): void {
+    const d = new RouteDialer(this, url, true);
+    this.dialers.get(url.host)?.stop();
+    this.dialers.set(url.host, d);
+    d.start();
+  }
+  forgetRoute(url: RouteURL): void {
+    this.dialers.get(url.host)?.stop();
+    this.dialers.delete(url.host);
+  }
+  dialerDone(d: RouteDialer): void {
+    if (this.dialers.get(d.url.host) === d) this.dialers.delete(d.url.host);
+  }
 
   /** The cluster's client URLs changed: client INFO is rebuilt, and clients that take async INFO get it. */
   clientURLsChanged(): void {
+    this.peerURLsSeen = true;
     this.buildInfoSuffix();
     for (const c of this.clients.values()) {
       if (c.opts.protocol >= 1 && c.firstPongSent && !c.closed) c.sendProto(clientInfoLine(this, c));
@@ -316,7 +393,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (!co.noAdvertise) {
       const urls = new Set<string>();
       for (const r of this.routesById.values()) for (const u of r.route!.connectURLs) urls.add(u);
-      if (urls.size > 0) suffix += `,"connect_urls":${JSON.stringify([...advertisedHostPorts(this.options.host, this.port), ...urls])}`;
+      if (urls.size > 0 || this.peerURLsSeen) suffix += `,"connect_urls":${JSON.stringify([...advertisedHostPorts(this.options.host, this.port), ...urls])}`;
     }
     this.infoSuffix = suffix;
   }
@@ -327,17 +404,14 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (co === null || co.port === 0) return;
     if (co.name === "") {
       this.dynamicClusterName = nuid();
-      this.logger.warn(`Cluster name was dynamically assigned`);
+      this.routeInfoDynamic = true;
     }
     const l = new RouteListener(this);
     l.start();
     this.routeListener = l;
     this.buildInfoSuffix();
-    for (const url of co.routes) {
-      const d = new RouteDialer(this, url, true);
-      this.dialers.set(url.host, d);
-      d.start();
-    }
+    this.routeTLSName = routeTLSName(co.routes.map((u) => u.hostname));
+    for (const url of co.routes) this.solicitRoute(url);
   }
 
   private routeClosed(c: Client): void {
@@ -348,7 +422,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     addTraffic(this.closedTraffic, c);
     this.logger.notice(`${c.label()} - Router connection closed: ${c.closeReason}`);
     if (route.registered && (route.connectURLs.length > 0 || route.wsConnectURLs.length > 0)) this.clientURLsChanged();
-    if (route.didSolicit && route.url !== null) this.dialers.get(route.url.host)?.closed();
+    if (route.didSolicit && route.url !== null) this.dialers.get(route.url.host)?.closed(route.remoteId);
   }
 
   /** The leaf node port actually listened on (0 without one). */
@@ -613,7 +687,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
 
   clientClosed(c: Client, subs: readonly Subscription[]): void {
     if (c.leaf !== null) {
-      this.leafClosed(c);
+      this.leafClosed(c, subs);
       return;
     }
     if (c.route !== null) {
@@ -630,11 +704,13 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.logger.debug(`${c.label()} - Client connection closed: ${c.closeReason}`);
   }
 
-  private leafClosed(c: Client): void {
+  private leafClosed(c: Client, subs: readonly Subscription[]): void {
     const leaf = c.leaf!;
     if (leaf.timer !== null) clearTimeout(leaf.timer);
     unregisterLeaf(c);
     addTraffic(this.closedTraffic, c);
+    // 2.9.10 keeps closed leaf node connections with the clients (/connz?state=closed).
+    this.closedConns.add(snapshotClosed(c, subs, Date.now()));
     // An accepted connection has no account until its CONNECT passed authentication.
     const bound = leaf.solicited || c.authenticated ? c.account.name : "";
     this.logger.notice(`${c.label()} - Leafnode connection closed: ${c.closeReason} account: ${bound}`);
@@ -683,7 +759,10 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
       throw new Error(`config reload not supported for TLSConfig: old=${this.tls !== null}, new=${tls !== null}`);
     }
     this.tls = tls;
+    const prevCluster = this.clusterOptions;
+    const nextCluster = prevCluster === null ? null : parseClusterOptions(next, []);
     this.applyOptions(next, auth);
+    if (prevCluster !== null && nextCluster !== null && this.routeListener !== null) reloadCluster(this, prevCluster, nextCluster);
     this.configTime = new Date();
     for (const key of diff.changed) this.logger.notice(reloadNotice(key, next));
     this.logger.notice("Reloaded server configuration");
@@ -740,8 +819,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (this.lameDuck || this.shuttingDown) return;
     this.lameDuck = true;
     this.logger.notice("Entering lame duck mode, stop accepting new clients");
-    // Peers take this server's client URLs away from their clients (INFO with ldm).
-    for (const r of this.routesById.values()) r.sendProto(this.routeInfoLine(false));
+    // Peers take this server's client URLs away from their clients (one INFO with ldm); 2.9.10 skips it with no clients.
+    if (this.clients.size > 0) for (const r of this.routesById.values()) r.sendProto(this.routeInfoLine(false, true));
     this.listener?.stop(false);
     this.listener = null;
     await lameDuckClose(this);
@@ -755,6 +834,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     // As 2.9.10's shutdownEventing: the last event, then no more (no DISCONNECTs for the clients closed below).
     if (this.system !== null) {
       this.stopSystemServices?.();
+      this.system.stop();
       shutdownEvent(this.system, this.id);
       this.system = null;
       // Written now: stopping the listener below drops the sockets with what they still hold.

@@ -3,7 +3,10 @@
 // clients publish there, and the server's own messages (replies, events),
 // stamped with the `server` object of nats-server's ServerInfo. Claim
 // updates (claim-updates.ts), connection events (events.ts) and STATSZ
-// (statsz.ts) use it; monitoring requests can later.
+// (statsz.ts) use it; monitoring requests can later. As 2.9.10's internal
+// client it has no echo: its own messages do not reach its subscriptions
+// (a request it sends to a queue group goes to another member, on another
+// server). Its subscriptions are interest like any other, told to routes.
 
 import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
@@ -11,6 +14,7 @@ import { routeMsg } from "../delivery/route.ts";
 import { Subscription, type Forwarder, type Hop } from "../delivery/subscription.ts";
 import type { ServerOptions } from "../config/types.ts";
 import type { PubArgs } from "../protocol/handler.ts";
+import { updateRouteSubs } from "../route/propagate.ts";
 import { latin1, latin1Bytes, wireSubject } from "../protocol/text.ts";
 import { VERSION } from "./version.ts";
 
@@ -41,13 +45,19 @@ export interface SystemHost {
   readonly id: string;
   readonly name: string;
   readonly options: ServerOptions;
+  /** Route connections, told of subscriptions made once routing runs. */
+  readonly routes: ReadonlyMap<number, Client>;
 }
 
 /** Hands matching messages to a handler, after the publisher's message has been routed. */
 class InternalHandler implements Forwarder {
-  constructor(private readonly handler: SysHandler) {}
+  constructor(
+    private readonly owner: SystemClient,
+    private readonly handler: SysHandler,
+  ) {}
 
-  forward(pa: PubArgs, subject: string, _account: Account, _from: Client | null, _hop: Hop | null): void {
+  forward(pa: PubArgs, subject: string, _account: Account, _from: Client | null, _hop: Hop | null): boolean {
+    if (this.owner.publishing) return false;
     const reply = pa.replyStart < 0 ? "" : latin1(pa.buf.subarray(pa.replyStart, pa.replyEnd));
     const start = pa.dataStart + Math.max(pa.hdr, 0);
     // The parser reuses its buffer: keep a copy.
@@ -55,6 +65,7 @@ class InternalHandler implements Forwarder {
     const headers = pa.hdr > 0 ? latin1(pa.data.subarray(pa.dataStart, start)) : "";
     // Run outside the routing loop: a handler may close clients or rewire accounts.
     queueMicrotask(() => this.handler({ subject, reply, payload, headers }));
+    return true;
   }
 }
 
@@ -64,17 +75,32 @@ export class SystemClient {
   private nextSid = 1;
   /** As nats-server: starts at 1 and is incremented before each message it stamps. */
   private seq = 1;
+  /** Set while its own message is routed: its subscriptions skip it (no echo). */
+  publishing = false;
+  private readonly timers = new Set<ReturnType<typeof setInterval>>();
 
   constructor(
     private readonly host: SystemHost,
     readonly account: Account,
   ) {}
 
-  /** An internal subscription in the system account. */
-  subscribe(subject: string, handler: SysHandler): Subscription {
-    const sub = new Subscription(null, wireSubject(subject), null, String(++this.nextSid), new InternalHandler(handler));
+  /** An internal subscription in the system account, in queue group `queue` if given. */
+  subscribe(subject: string, handler: SysHandler, queue: string | null = null): Subscription {
+    const sub = new Subscription(null, wireSubject(subject), queue, String(++this.nextSid), new InternalHandler(this, handler));
     this.account.sublist.insert(sub);
+    if (this.account.routeMap !== null) updateRouteSubs(this.account, this.host.routes.values(), sub, 1);
     return sub;
+  }
+
+  /** Runs `fn` every `ms` until stop(). */
+  every(ms: number, fn: () => void): void {
+    this.timers.add(setInterval(fn, ms).unref());
+  }
+
+  /** At shutdown: no more periodic work. */
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.clear();
   }
 
   /**
@@ -101,7 +127,12 @@ export class SystemClient {
       accountStart: -1,
       accountEnd: -1,
     };
-    routeMsg(null, this.account, pa, subject, null);
+    this.publishing = true;
+    try {
+      routeMsg(null, this.account, pa, subject, null);
+    } finally {
+      this.publishing = false;
+    }
   }
 
   /**

@@ -66,7 +66,9 @@ export function checkUpgrade(
   if (origin !== null) return { status: 403, reason: `origin not allowed: ${origin}` };
   const ua = h.get("user-agent") ?? "";
   const compress = opts.compression && offersDeflate(h);
-  const browser = ua.startsWith("Mozilla/");
+  const leaf = url.pathname.startsWith("/leafnode");
+  // Only clients are taken for browsers (2.9.10).
+  const browser = !leaf && ua.startsWith("Mozilla/");
   const forwarded = h.get("x-forwarded-for") ?? "";
   return {
     compress,
@@ -75,7 +77,7 @@ export function checkUpgrade(
     cookieJwt: opts.jwtCookie !== "" ? cookieValue(h.get("cookie") ?? "", opts.jwtCookie) : "",
     ip: isIP(forwarded) ? forwarded : peer.address,
     port: peer.port,
-    leaf: url.pathname.startsWith("/leafnode"),
+    leaf,
   };
 }
 

@@ -15,6 +15,12 @@ export interface TestPKI {
   clientKey: string;
   /** Subject of the client certificate as RFC 2253 (what verify_and_map matches). */
   clientSubject: string;
+  /** For both ends of a route (127.0.0.1 / localhost; server and client auth, as Go checks key usage both ways). */
+  routeCert: string;
+  routeKey: string;
+  /** The same names, signed by another CA (a peer nobody trusts). */
+  strangerCert: string;
+  strangerKey: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -32,6 +38,12 @@ export function makePKI(): TestPKI {
   writeFileSync(p("client.ext"), "subjectAltName=email:alice@acme.test\nextendedKeyUsage=clientAuth\n");
   openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/O=Acme/CN=alice", "-keyout", "client.key", "-out", "client.csr"], dir);
   openssl(["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "client.ext", "-out", "client.pem"], dir);
+  writeFileSync(p("route.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
+  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=route", "-keyout", "route.key", "-out", "route.csr"], dir);
+  openssl(["x509", "-req", "-in", "route.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "route.ext", "-out", "route.pem"], dir);
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Other CA", "-keyout", "other-ca.key", "-out", "other-ca.pem"], dir);
+  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=stranger", "-keyout", "stranger.key", "-out", "stranger.csr"], dir);
+  openssl(["x509", "-req", "-in", "stranger.csr", "-CA", "other-ca.pem", "-CAkey", "other-ca.key", "-CAcreateserial", "-days", "2", "-extfile", "route.ext", "-out", "stranger.pem"], dir);
   return {
     dir,
     ca: p("ca.pem"),
@@ -40,5 +52,9 @@ export function makePKI(): TestPKI {
     clientCert: p("client.pem"),
     clientKey: p("client.key"),
     clientSubject: "CN=alice,O=Acme",
+    routeCert: p("route.pem"),
+    routeKey: p("route.key"),
+    strangerCert: p("stranger.pem"),
+    strangerKey: p("stranger.key"),
   };
 }

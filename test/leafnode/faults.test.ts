@@ -1,7 +1,8 @@
 // Leaf node faults, with the same raw transcripts against nats-bun and
 // nats-server 2.9.10: garbage and long lines from a leaf, no CONNECT, a
 // client on the leaf port, a loop ($LDS echoed), a duplicate connection, the
-// hub's own cluster name, hub permissions; and on the soliciting side a
+// hub's own cluster name, hub permissions (and what they let cross between
+// real servers in every pairing); and on the soliciting side a
 // remote at a client port, at a port that never answers, and a hub that
 // reports a loop. Each checks the -ERR, the log lines and that only that
 // connection goes.
@@ -12,12 +13,14 @@ import { connect } from "@nats-io/transport-node";
 import { RawClient } from "../helpers/raw.ts";
 import { writeConf } from "../helpers/conf.ts";
 import { haveReference, startServer, type RunningServer } from "../helpers/servers.ts";
-import { binOf, leafPort, type Impl } from "../helpers/leaf.ts";
+import { binOf, leafPair, leafPort, type Impl, type LeafPair } from "../helpers/leaf.ts";
 
 const IMPLS: Impl[] = haveReference ? ["ours", "ref"] : ["ours"];
 const running: RunningServer[] = [];
+const pairs: LeafPair[] = [];
 afterAll(async () => {
   for (const s of running) await s.stop();
+  for (const p of pairs) await p.stop();
 });
 
 async function server(impl: Impl, conf: string): Promise<RunningServer> {
@@ -111,6 +114,44 @@ describe("bad input on the leaf port", () => {
       return { got, closed };
     });
     expect(same(r)).toEqual({ got: "PONG\r\n", closed: false });
+  });
+
+  test("a message larger than max_payload from a leaf is taken and delivered (2.9.10 limits client PUBs only)", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const sub = await RawClient.connect(s.port);
+      await sub.transact('CONNECT {"verbose":false}\r\nSUB big 1\r\n');
+      const c = await linkedLeaf(await leafPort(s));
+      await c.waitFor("LS+ big\r\n");
+      const size = 2 * 1024 * 1024;
+      const got = await c.transact(`LMSG big ${size}\r\n${"x".repeat(size)}\r\n`, 5000);
+      await sub.waitFor(`MSG big 1 ${size}\r\n`, 5000);
+      const closed = c.closed;
+      c.close();
+      sub.close();
+      return { got, closed };
+    });
+    expect(same(r)).toEqual({ got: "PONG\r\n", closed: false });
+  });
+
+  test("malformed LS+ and LS-: an invalid subject is refused, a stray LS- ignored, a wrong argument count closes", async () => {
+    const r = await each(async (impl) => {
+      const s = await server(impl, "leafnodes { port: -1 }");
+      const c = await linkedLeaf(await leafPort(s));
+      const got: string[] = [];
+      for (const line of ["LS+ foo..bar", "LS- a b c", "LS- nothere", "LS+ q g x"]) got.push(await c.transact(`${line}\r\n`));
+      c.write("LS+ a  b\r\n");
+      await c.waitClosed();
+      return { got, log: logLines(s, /Could not insert|Parse Error|connection closed/) };
+    });
+    expect(same(r)).toEqual({
+      got: ["-ERR 'Invalid Subscription'\r\nPONG\r\n", "PONG\r\n", "PONG\r\n", "PONG\r\n"],
+      log: [
+        "[ERR] Could not insert subscription: sublist: invalid subject",
+        "[ERR] processLeafSub Parse Error: 'a  b'",
+        "[INF] Leafnode connection closed: Protocol Violation account: $G",
+      ],
+    });
   });
 
   test("an operation before CONNECT is an authorization violation (no account bound yet)", async () => {
@@ -265,8 +306,61 @@ describe("loops, duplicates and permissions on the hub", () => {
   });
 });
 
-/** A TCP server that answers like a 2.9.10 hub up to connect_info, then does `act` once the leaf's interest came. */
-function fakeHub(act: (write: (s: string) => void, got: string) => void): { port: number; conns: () => number; stop: () => void } {
+describe("the bound user's permissions across the link", () => {
+  const hubConf = `authorization { users: [{ user: leaf, password: pw, permissions: { publish: "up.>", subscribe: "down.>" } }, { user: c, password: c }] }\nleafnodes { port: -1 }`;
+  const pairings: Array<[Impl, Impl]> = haveReference
+    ? [
+        ["ours", "ref"],
+        ["ref", "ours"],
+        ["ours", "ours"],
+      ]
+    : [["ours", "ours"]];
+  for (const [hubImpl, leafImpl] of pairings) {
+    test(`hub ${hubImpl}, leaf ${leafImpl}: "up.>" goes up, "down.>" comes down, a ">" subscriber on each side`, async () => {
+      const p = await leafPair(hubImpl, leafImpl, hubConf, (url) => `leafnodes { remotes: [{ url: "${url.replace("//", "//leaf:pw@")}" }] }`);
+      pairs.push(p);
+      const hub = await connect({ servers: `127.0.0.1:${p.hub.port}`, user: "c", pass: "c" });
+      const leaf = await connect({ servers: `127.0.0.1:${p.leaf.port}` });
+      const atHub: string[] = [];
+      const atLeaf: string[] = [];
+      hub.subscribe(">", { callback: (_e, m) => void (m.subject.startsWith("$") || atHub.push(`${m.subject}:${m.string()}`)) });
+      leaf.subscribe(">", { callback: (_e, m) => void (m.subject.startsWith("$") || atLeaf.push(`${m.subject}:${m.string()}`)) });
+      await hub.flush();
+      await leaf.flush();
+      // Each side's ">" crosses the link asynchronously: probe until both saw the other side.
+      const end = Date.now() + 5000;
+      while (!(atHub.includes("up.probe:leaf") && atLeaf.includes("down.probe:hub")) && Date.now() < end) {
+        leaf.publish("up.probe", "leaf");
+        hub.publish("down.probe", "hub");
+        await Bun.sleep(30);
+      }
+      for (const subject of ["up.1", "down.1", "other.1"]) {
+        leaf.publish(subject, "leaf");
+        hub.publish(subject, "hub");
+      }
+      // Markers last: what crosses the link arrives in order.
+      leaf.publish("up.end", "leaf");
+      hub.publish("down.end", "hub");
+      while (!(atHub.includes("up.end:leaf") && atLeaf.includes("down.end:hub")) && Date.now() < end) await Bun.sleep(10);
+      await hub.close();
+      await leaf.close();
+      const seen = (l: string[]): string[] => [...new Set(l.filter((x) => !x.includes(".probe:") && !x.includes(".end:")))].sort();
+      // As two 2.9.10 servers do it: each side's own messages locally, and only what the permissions let cross.
+      expect({ atHub: seen(atHub), atLeaf: seen(atLeaf), closed: /Leafnode connection closed/.test(p.hub.log()) }).toEqual({
+        atHub: ["down.1:hub", "other.1:hub", "up.1:hub", "up.1:leaf"],
+        atLeaf: ["down.1:hub", "down.1:leaf", "other.1:leaf", "up.1:leaf"],
+        closed: false,
+      });
+    });
+  }
+});
+
+/**
+ * A TCP server that answers like a 2.9.10 hub up to connect_info (unless
+ * `connectInfo` is false), then does `act` once the leaf's interest came.
+ * Its INFO lists 127.0.0.1:1 as another leaf node URL of its cluster.
+ */
+function fakeHub(act: (write: (s: string) => void, got: string) => void, connectInfo = true): { port: number; conns: () => number; stop: () => void } {
   /** The first INFO (with a nonce), or the one answering CONNECT. */
   const info = (second: boolean): string =>
     `INFO {"server_id":"NFAKEHUB","server_name":"fakehub","version":"2.9.10","proto":1,"headers":true,"auth_required":true,"max_payload":1048576,"client_id":7` +
@@ -285,7 +379,7 @@ function fakeHub(act: (write: (s: string) => void, got: string) => void): { port
         s.data.buf += d.toString();
         if (s.data.state === 0 && s.data.buf.includes("CONNECT ")) {
           s.data.state = 1;
-          s.write(info(true));
+          if (connectInfo) s.write(info(true));
         }
         if (s.data.state === 1 && /LS\+ \$LDS\.\S+\r\n/.test(s.data.buf)) {
           s.data.state = 2;
@@ -328,6 +422,22 @@ describe("the soliciting side", () => {
     expect(same(r)).toEqual([
       "[INF] Leafnode connection created for account: $G ",
       "[INF] Leafnode connection closed: Read Error account: $G",
+      "[INF] Leafnode connection created for account: $G ",
+    ]);
+  });
+
+  test("no INFO with connect_info: stale, then the URL the hub listed is tried before the configured one", async () => {
+    const r = await each(async (impl) => {
+      const hub = fakeHub(() => undefined, false);
+      const leaf = await server(impl, remoteConf(`nats-leaf://127.0.0.1:${hub.port}`));
+      await leaf.waitLog(/connection refused[\s\S]*connection created/, 6000);
+      hub.stop();
+      return logLines(leaf, /connection (created|closed)|Error trying/).slice(0, 4);
+    });
+    expect(same(r)).toEqual([
+      "[INF] Leafnode connection created for account: $G ",
+      "[INF] Leafnode connection closed: Stale Connection account: $G",
+      '[ERR] Error trying to connect as leafnode to remote server "127.0.0.1:1" (attempt 1): dial tcp 127.0.0.1:1: connect: connection refused',
       "[INF] Leafnode connection created for account: $G ",
     ]);
   });

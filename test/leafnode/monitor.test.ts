@@ -1,19 +1,23 @@
 // Monitoring with real leaf node connections, nats-bun against nats-server
 // 2.9.10 in the same topology: /leafz (with subs and an account filter) on
 // the hub and on the leaf, the `leafnodes` count and `leaf` block of /varz,
-// and /connz, which does not list leaf nodes.
+// and /connz, which does not list leaf nodes until they closed.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { haveReference, type RunningServer } from "../helpers/servers.ts";
-import { leafPair, type Impl, type LeafPair } from "../helpers/leaf.ts";
+import { RawClient } from "../helpers/raw.ts";
+import { writeConf } from "../helpers/conf.ts";
+import { haveReference, startServer, type RunningServer } from "../helpers/servers.ts";
+import { binOf, leafPair, leafPort, type Impl, type LeafPair } from "../helpers/leaf.ts";
 
 const MON_RE = /Starting http monitor on [^\s]+:(\d+)/;
 const pairs: LeafPair[] = [];
 const conns: NatsConnection[] = [];
+const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const c of conns) await c.close().catch(() => undefined);
   for (const p of pairs) await p.stop();
+  for (const s of servers) await s.stop();
 });
 
 async function get(s: RunningServer, path: string): Promise<Record<string, unknown>> {
@@ -164,4 +168,43 @@ describe("monitoring with a leaf node connected", () => {
       expect(seen).toEqual(EXPECTED);
     });
   }
+});
+
+describe("closed leaf node connections", () => {
+  const impls: Impl[] = haveReference ? ["ours", "ref"] : ["ours"];
+  test("are kept with the clients for /connz?state=closed, with the CONNECT's name and version", async () => {
+    const seen = await Promise.all(
+      impls.map(async (impl) => {
+        const s = await startServer(["-c", writeConf("http_port: -1\nleafnodes { port: -1 }\n")], { bin: binOf(impl) });
+        servers.push(s);
+        const port = await leafPort(s);
+        const c = await RawClient.connect(port);
+        await c.waitFor("\r\n");
+        c.write(`CONNECT {"version":"2.9.10","server_id":"NX","name":"spoke1","cluster":"spoke1","headers":true}\r\n`);
+        await c.waitFor(/LS\+ \$LDS/);
+        await c.transact("LS+ foo\r\nLS+ bar q 2\r\nLMSG x 2\r\nhi\r\n");
+        c.close();
+        const bad = await RawClient.connect(port);
+        await bad.waitFor("\r\n");
+        bad.write("LS+ foo\r\n");
+        await bad.waitClosed();
+        let z: Record<string, unknown> = {};
+        await until(async () => {
+          z = await get(s, "/connz?state=closed&subs=detail");
+          return z.num_connections === 2;
+        });
+        // cids differ (2.9.10 numbers its internal clients too), ports and times are the run's.
+        return (z.connections as Array<Record<string, unknown>>).map(({ cid: _c, port: _p, start: _s, last_activity: _l, stop: _t, subscriptions_list_detail: d, ...rest }): Record<string, unknown> => ({
+          ...rest,
+          subs: (d as Array<Record<string, unknown>> | undefined)?.map(({ cid: _x, ...sd }) => sd),
+        }));
+      }),
+    );
+    const ours = seen[0]!;
+    if (seen.length > 1) expect(ours).toEqual(seen[1]!);
+    expect(ours.map((c) => [c.kind, c.reason, c.name, c.subscriptions])).toEqual([
+      ["Leafnode", "Client Closed", "spoke1", 2],
+      ["Leafnode", "Authentication Failure", undefined, 0],
+    ]);
+  });
 });
