@@ -133,6 +133,19 @@ function firstDifference(a: Value, b: Value, allowed: string[]): string | undefi
   return [...keys].find((k) => !allowed.includes(k.toLowerCase()) && !sameValue(ma[k], mb[k]));
 }
 
+/** The leafnodes remotes, compared without their `tls` blocks and in any order. */
+function sameRemotes(a: ConfMap | undefined, b: ConfMap | undefined): boolean {
+  const list = (m: ConfMap | undefined): string[] => {
+    const key = Object.keys(m ?? {}).find((k) => k.toLowerCase() === "remotes");
+    const v = key === undefined ? [] : m![key];
+    const items = Array.isArray(v) ? v : [];
+    return items.map((r) => JSON.stringify(isMap(r) ? Object.fromEntries(Object.entries(r).filter(([k]) => k.toLowerCase() !== "tls")) : r)).sort();
+  };
+  const x = list(a);
+  const y = list(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** User names defined in `authorization` or (map-form) `accounts`. */
 function configuredUsers(o: ServerOptions): Set<string> {
   const names = new Set<string>();
@@ -217,7 +230,9 @@ const SPECIAL: Partial<Record<Field, Special>> = {
     changed.add("mqtt");
   },
   leafnodes: (o, n, changed) => {
-    const key = firstDifference(o.leafnodes, n.leafnodes, ["tls", "compression", "remotes", "handshake_first"]);
+    // As 2.9.10: TLS may change; remotes only in order and in their TLS (the list itself is not reloaded).
+    let key = firstDifference(o.leafnodes, n.leafnodes, ["tls", "compression", "remotes", "handshake_first"]);
+    if (key === undefined && !sameRemotes(o.leafnodes, n.leafnodes)) key = "remotes";
     if (key !== undefined) {
       const show = (b: ConfMap | undefined): string => showValue(b?.[key]);
       throw new Refused(
