@@ -44,6 +44,8 @@ export class Account {
   readonly leafs = new Set<Client>();
   /** This server's own interest by key, as routes are told of it; null until the first route registers. */
   routeMap: Map<string, number> | null = null;
+  /** The server's route connections, for interest that changes outside a connection's own SUB (imports, response mappings). */
+  routes: ReadonlyMap<number, Client> | null = null;
   /** The leaf node loop detection subject (`$LDS.<nuid>`), made on first use. */
   lds = "";
 

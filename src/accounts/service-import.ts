@@ -24,12 +24,14 @@ import { isValidLiteralSubject, subjectHasWildcard, subjectIsSubsetMatch } from 
 import type { Account } from "./account.ts";
 import { forwarded } from "../delivery/forwarded.ts";
 import { SubjectMapping } from "./mapping.ts";
+import { updateAccountRoutes } from "../route/propagate.ts";
 
 /** How often expired response mappings are swept. */
 const SWEEP_MS = 1000;
 const DEFAULT_RESPONSE_THRESHOLD = 2 * 60 * 1000;
 
 export class ServiceImport implements Forwarder {
+  readonly serverLocal = true;
   /** Local subject -> exported subject. */
   private readonly mapping: SubjectMapping;
   private readonly literal: boolean;
@@ -141,7 +143,14 @@ class ResponseMap {
   private readonly prefix = `_R_.${token(6)}.`;
   private sweeper: ReturnType<typeof setInterval> | null = null;
 
-  constructor(readonly account: Account) {}
+  constructor(readonly account: Account) {
+    // One wildcard tells the routes of every response subject here (2.9.10's
+    // `_R_.<prefix>.>`), so the answer to a request this server forwarded to
+    // a responder elsewhere comes back; the mappings themselves stay local.
+    const sub = new Subscription(null, `${this.prefix}>`, null, "", RESPONSE_WILDCARD);
+    account.sublist.insert(sub);
+    updateAccountRoutes(account, sub, 1);
+  }
 
   /** Maps a new `_R_.` subject here to `reply` in `requester`. */
   add(requester: Account, reply: string, exp: ExportDef): ResponseEntry {
@@ -177,7 +186,11 @@ function sweep(m: ResponseMap): void {
   m.sweepExpired(Date.now());
 }
 
+/** The routes' view of the response subjects: it takes nothing itself (each mapping has its own subscription). */
+const RESPONSE_WILDCARD: Forwarder = { forward: () => false };
+
 class ResponseEntry implements Forwarder {
+  readonly serverLocal = true;
   readonly sub: Subscription;
   expires: number;
   private readonly singleton: boolean;

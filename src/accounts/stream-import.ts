@@ -12,6 +12,8 @@ import type { Subscription } from "../delivery/subscription.ts";
 import { Subscription as Sub } from "../delivery/subscription.ts";
 import type { Account } from "./account.ts";
 import { SubjectMapping } from "./mapping.ts";
+import { updateLeafNodes } from "../leafnode/propagate.ts";
+import { updateAccountRoutes } from "../route/propagate.ts";
 
 const POSITIONAL = /^(?:\$\d+|\{\{\s*wildcard\(\d+\)\s*\}\})$/;
 
@@ -107,12 +109,22 @@ export function addShadows(account: Account, sub: Subscription): void {
     const shadow = Sub.shadow(sub, subject, im);
     im.exporter.sublist.insert(shadow);
     (sub.shadows ??= []).push(shadow);
+    shadowInterest(im.exporter, shadow, 1);
   }
 }
 
 export function removeShadows(sub: Subscription): void {
   const shadows = sub.shadows;
   if (shadows === null) return;
-  for (const s of shadows) s.im!.exporter.sublist.remove(s);
+  for (const s of shadows) {
+    s.im!.exporter.sublist.remove(s);
+    shadowInterest(s.im!.exporter, s, -1);
+  }
   sub.shadows = null;
+}
+
+/** A shadow is interest of the exporter: its routes and leaf nodes hear of it, or the exporter's messages elsewhere never come (2.9.10 addShadowSub). */
+function shadowInterest(exporter: Account, shadow: Subscription, delta: number): void {
+  if (exporter.leafs.size > 0) updateLeafNodes(exporter, shadow, delta);
+  updateAccountRoutes(exporter, shadow, delta);
 }

@@ -117,7 +117,8 @@ export function removeSub(sub: Subscription): void {
   c.account.sublist.remove(sub);
   removeShadows(sub);
   responseInterestGone(c.account, sub.subject);
-  if (c.account.leafs.size > 0) updateLeafNodes(c.account, sub, -1);
+  // What the subscription counted for (a leaf node's queue interest: its weight), so the counts come back to zero.
+  if (c.account.leafs.size > 0) updateLeafNodes(c.account, sub, -sub.weight);
   if (c.account.routeMap !== null) updateRouteSubs(c.account, c.server.routes.values(), sub, -1);
 }
 
@@ -125,7 +126,7 @@ export function removeAllSubs(c: Client): void {
   c.account.sublist.removeBatch(c.subs.values());
   for (const sub of c.subs.values()) removeShadows(sub);
   for (const sub of c.subs.values()) responseInterestGone(c.account, sub.subject);
-  if (c.account.leafs.size > 0) for (const sub of c.subs.values()) updateLeafNodes(c.account, sub, -1);
+  if (c.account.leafs.size > 0) for (const sub of c.subs.values()) updateLeafNodes(c.account, sub, -sub.weight);
   if (c.account.routeMap !== null) for (const sub of c.subs.values()) updateRouteSubs(c.account, c.server.routes.values(), sub, -1);
   c.subs.clear();
 }

@@ -4,6 +4,13 @@
 import type { PubArgs } from "../protocol/handler.ts";
 import { latin1Bytes } from "../protocol/text.ts";
 
+/**
+ * `queuesStart` of a leaf node's message whose subject this server's
+ * mappings changed and that named no queue group: the mapped subject's
+ * queue groups may all take it (2.9.10's pmrIgnoreEmptyQueueFilter).
+ */
+export const ANY_QUEUE = -2;
+
 export function forwarded(pa: PubArgs, subject: string, reply: string | null, data?: Uint8Array, hdr?: number): PubArgs {
   const buf = latin1Bytes(reply === null ? subject : subject + reply);
   return {

@@ -45,6 +45,8 @@ export class RemoteTargets {
       const subj = sub.im !== null && rc.route === null ? sub.im.deliverSubject(subject) : subject;
       // deny_exports, the hub's or the cluster's permissions: what this side may send over this connection.
       if (rc.perms !== null && !rc.perms.canPublish(subj)) continue;
+      // A route's export deny list, when the peer's wildcard interest takes in a denied subject.
+      if (rc.denyFilter && rc.route !== null && rc.route.perms!.deniesDelivery(subj, null)) continue;
       const hdr = pa.hdr;
       const withHeaders = hdr > 0 && rc.headers;
       let start = pa.dataStart;

@@ -10,7 +10,7 @@ import { latin1 } from "../protocol/text.ts";
 import type { Client } from "../client/client.ts";
 import type { Account } from "../accounts/account.ts";
 import type { Hop, Subscription } from "./subscription.ts";
-import { forwarded } from "./forwarded.ts";
+import { ANY_QUEUE, forwarded } from "./forwarded.ts";
 import { acquireRemoteTargets, releaseRemoteTargets, type RemoteTargets } from "./remote-targets.ts";
 
 /**
@@ -62,7 +62,7 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
   // get it, and none when it names none (a service import's forward is a
   // new message).
   const qsubs = r.qsubs;
-  const queueFilter = (fromLeaf || fromRoute) && hop === null;
+  const queueFilter = (fromLeaf || fromRoute) && hop === null && pa.queuesStart !== ANY_QUEUE;
   if (!queueFilter || pa.queuesStart >= 0) {
     for (let g = 0; g < qsubs.length; g++) {
       const group = qsubs[g]!;
@@ -78,7 +78,7 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
         if (sub.im !== null && hop !== null) continue;
         const rc = sub.target.client;
         if (rc !== null && rc.leaf !== null) {
-          if (fallback === null && rc !== from) fallback = sub;
+          if (fallback === null && rc !== from && !(fromLeaf && sameRemoteCluster(from, rc))) fallback = sub;
           continue;
         }
         if (rc !== null && rc.route !== null) {

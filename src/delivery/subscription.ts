@@ -32,6 +32,12 @@ export interface Forwarder {
    * did not take the message (a queue group then tries another member).
    */
   forward(pa: PubArgs, subject: string, account: Account, from: Client | null, hop: Hop | null): boolean | void;
+  /**
+   * Its interest is this server's alone, never told to routes: every server
+   * does a service import (and maps its responses) for its own clients, so a
+   * peer forwarding the request too would deliver it twice (2.9.10's `si`).
+   */
+  readonly serverLocal?: boolean;
 }
 
 export class Subscription implements SubLike {

@@ -47,9 +47,10 @@ export function processLeafConnect(c: Client, arg: Uint8Array): void {
   }
   c.connectReceived = true;
   c.parser.connectRequired = false;
-  // What /connz shows of it once closed, as 2.9.10 keeps the CONNECT's name and version.
+  // What /connz and the account's events show of it, as 2.9.10 keeps the CONNECT's name, version and user.
   c.opts.name = str(proto.name);
   c.opts.version = str(proto.version);
+  c.opts.user = str(proto.user);
   c.lastActivity = Date.now();
   c.clearAuthTimer();
   const host = c.leaf!.host;
@@ -117,6 +118,8 @@ function afterAuth(c: Client, proto: LeafConnect, r: AuthResult): void {
     const text = `connection rejected since minimum version required is ${JSON.stringify(mv)}`;
     c.sendErr(text);
     log.error(`${c.label()} - ${text}`);
+    // Nothing more is read from it (2.9.10 holds its read loop until the close): no interest or messages from a refused peer.
+    c.setAuthPending(true);
     setTimeout(() => c.close(ClosedReason.MinimumVersionRequired), 5000).unref();
     return;
   }
@@ -128,7 +131,8 @@ function afterAuth(c: Client, proto: LeafConnect, r: AuthResult): void {
   const denyPub = Array.isArray(proto.deny_pub) ? proto.deny_pub.filter((x): x is string => typeof x === "string") : [];
   c.perms = compilePermissions(acceptedPermissions(r.permissions, denyPub));
   startFirstPing(c);
-  registerLeaf(c, true);
+  const la = host.leafnodeOptions!.authorization;
+  registerLeaf(c, true, la.users.length === 0 && la.user === "");
   c.sendProto(leafInfoLine(host, c, true, r.permissions));
   sendInitialInterest(c);
 }

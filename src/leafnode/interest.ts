@@ -37,7 +37,8 @@ export function processLeafSub(c: Client, arg: Uint8Array): void {
   }
   const key = queue === null ? subject : `${subject} ${queue}`;
   const old = c.subs.get(key);
-  let delta = 1;
+  // A new queue interest counts with its weight, as it will when it goes.
+  let delta = queue === null ? 1 : Math.max(weight, 1);
   let sub: Subscription;
   if (old === undefined) {
     if (!isValidSubject(subject)) {

@@ -8,7 +8,8 @@ import type { Client } from "../client/client.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { JS_DENY } from "./permissions.ts";
 
-export function registerLeaf(c: Client, checkForDup: boolean): void {
+/** `asClientUser`: authenticated by the server's client users rather than the leafnodes block's. */
+export function registerLeaf(c: Client, checkForDup: boolean, asClientUser = false): void {
   const leaf = c.leaf!;
   const host = leaf.host;
   let old: Client | null = null;
@@ -23,6 +24,7 @@ export function registerLeaf(c: Client, checkForDup: boolean): void {
   }
   host.leafs.set(c.cid, c);
   c.account.leafs.add(c);
+  host.leafRegistered(c, asClientUser);
   if (old !== null) {
     old.sendErr("Duplicate Remote LeafNode Connection");
     host.logger.error(`${old.label()} - Duplicate Remote LeafNode Connection`);

@@ -31,6 +31,12 @@ export interface LeafHost {
   jwtAccount(name: string): Account | string | Promise<Account | string>;
   pinnedAccountFails: number;
   accountFor(name: string): Account;
+  /**
+   * A leaf node connection joined its account: the system account hears of
+   * the account's connections and, when the server's own users authenticated
+   * it, of a CONNECT (2.9.10 addClient, accountConnectEvent).
+   */
+  leafRegistered(c: Client, asClientUser: boolean): void;
   /** The account of that name if it exists (static config), or its JWT account (operator mode); null when unknown. */
   lookupAccount(name: string): Account | null;
 }

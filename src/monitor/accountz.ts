@@ -20,6 +20,7 @@ import type { MonitorHost } from "./host.ts";
 import { jsonReply, textReply, type MonitorRequest, type Reply } from "./reply.ts";
 import { sortedRecord } from "./json.ts";
 import type { SublistStatsJSON } from "./subsz.ts";
+import { localConnections } from "../server/stats.ts";
 
 export interface AccountzOptions {
   account?: string;
@@ -115,8 +116,8 @@ export function accountInfo(host: MonitorHost, name: string): AccountInfo {
     expired: state?.expired ?? false,
     complete: !(state?.incomplete ?? false),
     jetstream_enabled: false,
-    leafnode_connections: 0,
-    client_connections: a.clients.size,
+    leafnode_connections: a.leafs.size,
+    client_connections: localConnections(a),
     subscriptions: a.sublist.count(),
     mappings: mappings((state?.def ?? host.auth.accounts.get(name))?.mappings),
     exports: nonEmpty(exportsOf(a)),

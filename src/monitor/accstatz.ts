@@ -4,7 +4,7 @@
 // account's STATZ requests (sys-requests.ts) and the CONNS counts
 // (server/events.ts) send the same AccountStat.
 
-import { accountStat, type AccountStat } from "../server/stats.ts";
+import { accountStat, localConnections, type AccountStat } from "../server/stats.ts";
 import { goTime } from "../server/system.ts";
 import type { MonitorHost } from "./host.ts";
 import { jsonReply, type MonitorRequest, type Reply } from "./reply.ts";
@@ -24,7 +24,7 @@ export interface AccountStatz {
 export function accstatz(host: MonitorHost, opts: AccountStatzOptions): AccountStatz {
   const names = opts.accounts ?? [];
   const chosen = names.length === 0 ? [...host.accounts.values()] : names.flatMap((n) => host.accounts.get(n) ?? []);
-  const list = chosen.filter((a) => opts.include_unused === true || a.clients.size > 0).map(accountStat);
+  const list = chosen.filter((a) => opts.include_unused === true || localConnections(a) > 0).map(accountStat);
   return { server_id: host.id, now: goTime(new Date()), account_statz: list };
 }
 

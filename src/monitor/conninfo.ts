@@ -8,7 +8,7 @@ import { jwtUserFacts } from "../accounts/jwt-recheck.ts";
 import type { Client } from "../client/client.ts";
 import type { Subscription } from "../delivery/subscription.ts";
 import { subjectString } from "../client/tls.ts";
-import { jwtNameAndTags } from "../server/events.ts";
+import { clientType, jwtNameAndTags } from "../server/events.ts";
 import { goTime } from "../server/system.ts";
 import { goRtt } from "./duration.ts";
 import { goUptime } from "./uptime.ts";
@@ -77,14 +77,6 @@ export function subDetail(sub: Subscription, withAccount: boolean, max = sub.max
     max: max !== 0 ? max : undefined,
     cid: c.cid,
   };
-}
-
-/** clientTypeString: how a client connection came in; nothing for other kinds. */
-function clientType(c: Client): string | undefined {
-  if (c.kind !== "Client") return undefined;
-  if (c.connectionType === "WEBSOCKET") return "websocket";
-  if (c.connectionType === "MQTT" || c.connectionType === "MQTT_WS") return "mqtt";
-  return "nats";
 }
 
 /** ConnInfo.fill: what every listed connection shows, `now` being the answer's time (or the close time). */

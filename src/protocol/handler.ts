@@ -25,7 +25,8 @@ export interface PubArgs {
   /**
    * LMSG/HMSG from a leaf node: the queue groups the message is for, as a
    * space-separated run of `buf` at [queuesStart, queuesEnd); -1 when the
-   * message names none (then local queue subscribers do not get it).
+   * message names none (then local queue subscribers do not get it);
+   * ANY_QUEUE (delivery/forwarded.ts) once mapped here from none.
    * Always -1 for a client's PUB.
    */
   queuesStart: number;

@@ -75,7 +75,7 @@ export class RouteDialer {
     this.schedule((this.explicit ? CONNECT_INTERVAL : 0) + Math.random() * JITTER);
   }
 
-  /** Implicit routes are forgotten; configured ones stay, to be dialed again if their peer drops. */
+  /** Implicit routes are forgotten (gossip may bring them back); configured ones stay until a reload removes them. */
   private giveUp(): void {
     if (!this.explicit) {
       this.stop();

@@ -30,6 +30,7 @@ export interface RouteInfo {
   connect_urls?: string[];
   ws_connect_urls?: string[];
   ldm?: boolean;
+  auth_required?: boolean;
   export?: SubjectPermission;
   [k: string]: unknown;
 }
@@ -61,7 +62,11 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
   if (route.infoReceived) {
     if (route.remoteId !== "" && id !== route.remoteId) {
       const u = urlOf(info);
-      if (u !== null && !host.routesById.has(id)) host.connectImplicitRoute(u);
+      if (u === null || host.routesById.has(id)) return;
+      // As 2.9.10's processImplicitRoute: a peer that asks for credentials gets this server's own cluster ones.
+      const cred = host.routeCredentials;
+      if (info.auth_required === true && cred !== null) u.user = { username: cred.user, password: cred.password };
+      host.connectImplicitRoute(u);
       return;
     }
     if (info.ldm === true) {

@@ -8,9 +8,8 @@ import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
 import { Subscription } from "../delivery/subscription.ts";
 import { ParseError } from "../protocol/errors.ts";
-import { goQuoteBytes } from "../protocol/gojson.ts";
 import { parseSize, splitArgs } from "../protocol/parser.ts";
-import { latin1 } from "../protocol/text.ts";
+import { latin1, utf8Text } from "../protocol/text.ts";
 import { isValidSubject } from "../sublist/subject.ts";
 import { updateLeafNodes } from "../leafnode/propagate.ts";
 import { canExport } from "./permissions.ts";
@@ -20,7 +19,7 @@ const tokens = new Int32Array(4 * 2);
 /** RS+ <account> <subject> [<queue> <weight>] */
 export function processRouteSub(c: Client, arg: Uint8Array): void {
   const t = splitArgs(arg, tokens);
-  if (t !== 2 && t !== 4) throw new ParseError("protocol_violation", `processRemoteSub Parse Error: ${goQuoteBytes(arg)}`);
+  if (t !== 2 && t !== 4) throw new ParseError("protocol_violation", `processRemoteSub Parse Error: '${utf8Text(arg)}'`);
   const accName = latin1(arg.subarray(tokens[0]!, tokens[1]!));
   const subject = latin1(arg.subarray(tokens[2]!, tokens[3]!));
   const queue = t === 4 ? latin1(arg.subarray(tokens[4]!, tokens[5]!)) : null;
@@ -35,6 +34,8 @@ export function processRouteSub(c: Client, arg: Uint8Array): void {
     c.server.logger.debug(`${c.label()} - Can not export ${JSON.stringify(subject)}, ignoring remote subscription request`);
     return;
   }
+  // A wildcard that takes in a denied export: such messages are held back at delivery (2.9.10's msg deny filter).
+  if (route.perms !== null && !c.denyFilter) c.denyFilter = route.perms.needsDeliveryFilter(subject, null);
   const key = queue === null ? `${accName} ${subject}` : `${accName} ${subject} ${queue}`;
   const old = route.subs.get(key);
   if (old === undefined) {
@@ -47,7 +48,7 @@ export function processRouteSub(c: Client, arg: Uint8Array): void {
     sub.weight = weight;
     route.subs.set(key, { account: acc, sub });
     acc.sublist.insert(sub);
-    if (acc.leafs.size > 0) updateLeafNodes(acc, sub, 1);
+    if (acc.leafs.size > 0) updateLeafNodes(acc, sub, weight);
   } else if (queue !== null) {
     const delta = weight - old.sub.weight;
     old.sub.weight = weight;
@@ -58,7 +59,7 @@ export function processRouteSub(c: Client, arg: Uint8Array): void {
 /** RS- <account> <subject> [<queue>] */
 export function processRouteUnsub(c: Client, arg: Uint8Array): void {
   const t = splitArgs(arg, tokens);
-  if (t !== 2 && t !== 3) throw new ParseError("protocol_violation", `processRemoteUnsub Parse Error: ${goQuoteBytes(arg)}`);
+  if (t !== 2 && t !== 3) throw new ParseError("protocol_violation", `processRemoteUnsub parse error: '${utf8Text(arg)}'`);
   const parts = [];
   for (let i = 0; i < t; i++) parts.push(latin1(arg.subarray(tokens[i * 2]!, tokens[i * 2 + 1]!)));
   const route = c.route!;
@@ -70,7 +71,8 @@ export function processRouteUnsub(c: Client, arg: Uint8Array): void {
 
 function removeRouteSub(acc: Account, sub: Subscription): void {
   acc.sublist.remove(sub);
-  if (acc.leafs.size > 0) updateLeafNodes(acc, sub, -1);
+  // Its weight, as counted when it came and changed: the leaf nodes' counts come back to zero.
+  if (acc.leafs.size > 0) updateLeafNodes(acc, sub, -sub.weight);
 }
 
 /** The peer's interest on subjects that fail `drop` goes (cluster permissions reloaded). */

@@ -18,7 +18,7 @@ function keyOf(sub: Subscription): string {
 /** Interest this server speaks for on routes: its clients and services, and leaf nodes it is the hub of. */
 function isLocal(sub: Subscription): boolean {
   const c = sub.client;
-  if (c === null) return true;
+  if (c === null) return sub.target.forwarder?.serverLocal !== true;
   if (c.route !== null) return false;
   return c.leaf === null || !c.leaf.isSpoke;
 }
@@ -52,6 +52,11 @@ export function sendSubsWhere(c: Client, accounts: Iterable<Account>, pick: (sub
     for (const [key, n] of acc.routeMap) if (pick(key.split(" ")[0]!)) out += subLine(acc.name, key, remove ? 0 : n);
   }
   if (out !== "") c.sendProto(out);
+}
+
+/** Interest that changed outside a connection's SUB (a stream import's shadow, a response mapping): the account's routes hear of it. */
+export function updateAccountRoutes(acc: Account, sub: Subscription, delta: number): void {
+  if (acc.routeMap !== null && acc.routes !== null) updateRouteSubs(acc, acc.routes.values(), sub, delta);
 }
 
 /**

@@ -8,15 +8,15 @@
 // dropped, the peer gets the new INFO, and this server's interest that may
 // now be imported is sent (RS+), what may not any more withdrawn (RS-).
 
-import type { Client } from "../client/client.ts";
-import { ClosedReason } from "../protocol/closed.ts";
-import type { Logger } from "../server/logger.ts";
-import { leafAuthViolation } from "../leafnode/connect.ts";
-import { redactedURL } from "../leafnode/url.ts";
-import { sameValue } from "../config/reload.ts";
-import { routeAuthorized } from "./connect.ts";
 import type { Account } from "../accounts/account.ts";
 import type { CompiledPermissions } from "../auth/permissions.ts";
+import type { Client } from "../client/client.ts";
+import { sameValue } from "../config/reload.ts";
+import { leafAuthViolation } from "../leafnode/connect.ts";
+import { redactedURL } from "../leafnode/url.ts";
+import { ClosedReason } from "../protocol/closed.ts";
+import type { Logger } from "../server/logger.ts";
+import { routeAuthorized } from "./connect.ts";
 import type { ClusterOptions, RouteURL } from "./options.ts";
 import { dropRouteSubsWhere } from "./interest.ts";
 import { canExport, canImport, compileRoutePermissions } from "./permissions.ts";
@@ -33,8 +33,8 @@ export interface RouteReloadHost {
   routeInfoLine(withNonce: boolean): string;
   /** Replaces the cluster options (the name kept as the server uses it when none is configured now). */
   setClusterOptions(next: ClusterOptions): void;
-  /** 2.9.10's setClusterName: the name clients and routes are told. */
-  renameCluster(name: string): void;
+  /** The cluster name changed (the options hold the new one): clients are told, dialed leaf connections close. */
+  clusterRenamed(name: string): void;
   /** Dials a configured route (forever), or stops dialing one. */
   solicitRoute(url: RouteURL): void;
   forgetRoute(url: RouteURL): void;
@@ -46,7 +46,7 @@ export function reloadCluster(host: RouteReloadHost, prev: ClusterOptions, next:
   const name = host.clusterName;
   host.setClusterOptions(next);
   if (blockChanged) {
-    if (next.name !== "" && next.name !== name) host.renameCluster(next.name);
+    if (next.name !== "" && next.name !== name) host.clusterRenamed(next.name);
     log.notice("Reloaded: cluster");
   }
   const removed = prev.routes.filter((u) => !next.routes.some((v) => sameValue(u, v)));
@@ -78,6 +78,7 @@ function newPermissions(host: RouteReloadHost, before: CompiledPermissions | nul
     r.route!.perms = after;
     if (!r.route!.registered) continue;
     dropRouteSubsWhere(r, (s) => !canExport(after, s));
+    r.denyFilter = after !== null && [...r.route!.subs.values()].some(({ sub }) => after.needsDeliveryFilter(sub.subject, null));
     r.sendProto(info);
     sendSubsWhere(r, host.accounts.values(), (s) => canImport(after, s) && !canImport(before, s));
     sendSubsWhere(r, host.accounts.values(), (s) => !canImport(after, s) && canImport(before, s), true);

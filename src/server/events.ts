@@ -46,6 +46,14 @@ export function jwtNameAndTags(jwt: string): { name?: string; tags?: string[] } 
   }
 }
 
+/** clientTypeString: how a client connection came in; nothing for other kinds. */
+export function clientType(c: Client): string | undefined {
+  if (c.kind !== "Client") return undefined;
+  if (c.connectionType === "WEBSOCKET") return "websocket";
+  if (c.connectionType === "MQTT" || c.connectionType === "MQTT_WS") return "mqtt";
+  return "nats";
+}
+
 /** nats-server's ClientInfo of a client, in its field order, empty fields left out (omitempty). */
 function clientInfo(c: Client, stop: Date | null): Record<string, unknown> {
   const o = c.opts;
@@ -72,7 +80,7 @@ function clientInfo(c: Client, stop: Date | null): Record<string, unknown> {
     name_tag: fromJwt.name,
     tags: fromJwt.tags,
     kind: c.kind,
-    client_type: "nats",
+    client_type: clientType(c),
   };
 }
 

@@ -188,6 +188,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (a === undefined) {
       a = new Account(name, { cache: !this.options.disableSublistCache, impl: this.options.sublistImpl });
       this.accounts.set(name, a);
+      a.routes = this.routes;
       if (this.system !== null) trackAccount(this.system, a, this.id);
       // Once routing runs, a new account's interest is counted from its first subscription.
       if (this.routeListener !== null) a.routeMap = new Map();
@@ -235,8 +236,13 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   adoptClusterName(name: string, configured: boolean, keep: Client): void {
     if (configured) this.clusterOptions!.name = name;
     else this.dynamicClusterName = name;
-    this.buildInfoSuffix();
+    this.clusterRenamed(name);
     for (const r of [...this.routes.values()]) if (r !== keep) r.close(ClosedReason.ClusterNameConflict);
+  }
+  /** 2.9.10's setClusterName: clients are told the name, leaf connections this server dialed close (they carry the old one). */
+  clusterRenamed(name: string): void {
+    this.buildInfoSuffix();
+    for (const l of [...this.leafs.values()]) if (l.leaf!.remote !== null) l.close(ClosedReason.ClusterNameConflict);
     this.logger.notice(`Cluster name updated to ${name}`);
   }
   get routePort(): number {
@@ -299,20 +305,20 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     const c = this.newRoute(s, s.remoteAddress, s.remotePort, url, true, explicit);
     const co = this.clusterOptions!;
     if (co.tls === null) {
-      this.routeConnect(c, url, explicit);
+      this.routeConnect(c, url);
       return c;
     }
     const serverName = routeServerName(url.hostname, this.routeTLSName);
     const forget = (e: string): void => {
       if (isHostnameError(e) && serverName === this.routeTLSName) this.routeTLSName = "";
     };
-    startRouteTLS(s, c, { cfg: co.tls, timeoutMs: co.tlsTimeoutMs, serverName }, () => this.routeConnect(c, url, explicit), forget);
+    startRouteTLS(s, c, { cfg: co.tls, timeoutMs: co.tlsTimeoutMs, serverName }, () => this.routeConnect(c, url), forget);
     return c;
   }
 
-  private routeConnect(c: Client, url: RouteURL, explicit: boolean): void {
+  private routeConnect(c: Client, url: RouteURL): void {
     const cinfo: Record<string, unknown> = { echo: true, verbose: false, pedantic: false };
-    const u = url.user ?? (explicit ? null : this.routeCredentials === null ? null : { username: this.routeCredentials.user, password: this.routeCredentials.password });
+    const u = url.user;
     if (u !== null) {
       cinfo.user = u.username;
       if (u.password !== null) cinfo.pass = u.password;
@@ -353,11 +359,6 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.clusterOptions = { ...next, port: this.clusterOptions!.port };
     this.routePerms = compileRoutePermissions(next.permissions);
     this.buildInfoSuffix();
-  }
-  renameCluster(name: string): void {
-    this.dynamicClusterName = name;
-    this.buildInfoSuffix();
-    this.logger.notice(`Cluster name updated to ${name}`);
   }
   /** A configured route: dialed (again and again) until it is removed. */
   solicitRoute(url: RouteURL): void {
@@ -709,8 +710,12 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (leaf.timer !== null) clearTimeout(leaf.timer);
     unregisterLeaf(c);
     addTraffic(this.closedTraffic, c);
-    // 2.9.10 keeps closed leaf node connections with the clients (/connz?state=closed).
+    // 2.9.10 keeps closed leaf node connections with the clients (/connz?state=closed) and reports them to the account.
     this.closedConns.add(snapshotClosed(c, subs, Date.now()));
+    if (this.system !== null && c.account !== this.globalAccount) {
+      accountConnsUpdate(this.system, c.account);
+      disconnectEvent(this.system, c, this.globalAccount);
+    }
     // An accepted connection has no account until its CONNECT passed authentication.
     const bound = leaf.solicited || c.authenticated ? c.account.name : "";
     this.logger.notice(`${c.label()} - Leafnode connection closed: ${c.closeReason} account: ${bound}`);
@@ -727,6 +732,12 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if (this.system === null) return;
     if (from !== this.globalAccount) accountConnsUpdate(this.system, from);
     accountConnsUpdate(this.system, c.account);
+  }
+
+  leafRegistered(c: Client, asClientUser: boolean): void {
+    if (this.system === null) return;
+    accountConnsUpdate(this.system, c.account);
+    if (asClientUser) connectEvent(this.system, c, this.globalAccount);
   }
 
   /** A client failed authentication (nats-server's authViolation). */

@@ -60,14 +60,19 @@ export interface AccountStat {
   slow_consumers: number;
 }
 
-/** An account's connections and counters now (leaf nodes are not served: none). */
+/** 2.9.10's numLocalConnections: the account's connections, its leaf node connections left out. */
+export function localConnections(a: Account): number {
+  return a.clients.size - a.leafs.size;
+}
+
+/** An account's connections and counters now. */
 export function accountStat(a: Account): AccountStat {
-  const conns = a.clients.size;
+  const conns = localConnections(a);
   return {
     acc: a.name,
     conns,
-    leafnodes: 0,
-    total_conns: conns,
+    leafnodes: a.leafs.size,
+    total_conns: conns + a.leafs.size,
     sent: { msgs: a.outMsgs, bytes: a.outBytes },
     received: { msgs: a.inMsgs, bytes: a.inBytes },
     slow_consumers: a.slowConsumers,

@@ -1,7 +1,8 @@
 // Monitoring with real leaf node connections, nats-bun against nats-server
 // 2.9.10 in the same topology: /leafz (with subs and an account filter) on
 // the hub and on the leaf, the `leafnodes` count and `leaf` block of /varz,
-// and /connz, which does not list leaf nodes until they closed.
+// /connz, which does not list leaf nodes until they closed, and the
+// account's view: /accstatz, /accountz and its system events.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -206,5 +207,56 @@ describe("closed leaf node connections", () => {
       ["Leafnode", "Client Closed", "spoke1", 2],
       ["Leafnode", "Authentication Failure", undefined, 0],
     ]);
+  });
+});
+
+describe("a leaf node connection in its account", () => {
+  const hubConf = "http_port: -1\naccounts { A: { users: [{ user: a, password: a }] }, SYS: { users: [{ user: sys, password: sys }] } }\nsystem_account: SYS\nleafnodes { port: -1 }\n";
+  const impls: Impl[] = haveReference ? ["ours", "ref"] : ["ours"];
+  test("/accstatz, /accountz and the account's events count it as a leaf node, not a client", async () => {
+    const seen = await Promise.all(
+      impls.map(async (impl) => {
+        const hub = await startServer(["-c", writeConf(hubConf)], { bin: binOf(impl) });
+        servers.push(hub);
+        const sys = await connect({ servers: `127.0.0.1:${hub.port}`, user: "sys", pass: "sys" });
+        conns.push(sys);
+        const events: string[] = [];
+        sys.subscribe("$SYS.ACCOUNT.A.>", {
+          callback: (_e, m) => {
+            const j = m.json<{ client?: Record<string, unknown>; conns?: number; leafnodes?: number }>();
+            const c = j.client;
+            events.push(`${m.subject} ${c !== undefined ? `${c.kind} ${c.acc} ${c.user} ${c.client_type ?? ""}` : `${j.conns} ${j.leafnodes}`}`);
+          },
+        });
+        await sys.flush();
+        // The leaf presents one of the hub's client users (no leafnodes users): 2.9.10 reports a CONNECT too.
+        const leaf = await startServer(["-c", writeConf(`leafnodes { remotes: [{ url: "nats-leaf://a:a@127.0.0.1:${await leafPort(hub)}" }] }\n`)], { bin: binOf("ref") });
+        servers.push(leaf);
+        await until(async () => ((await get(hub, "/leafz")).leafnodes as number) === 1);
+        const statz = async (q: string): Promise<unknown> =>
+          ((await get(hub, `/accstatz${q}`)).account_statz as Array<Record<string, unknown>>)
+            .filter((a) => a.acc === "A")
+            .map((a) => [a.conns, a.leafnodes, a.total_conns]);
+        const used = await statz("");
+        const all = await statz("?unused=1");
+        const acc = (await get(hub, "/accountz?acc=A")).account_detail as Record<string, unknown>;
+        await leaf.stop();
+        await until(async () => events.some((e) => e.includes("DISCONNECT")));
+        return { used, all, counts: [acc.leafnode_connections, acc.client_connections], events };
+      }),
+    );
+    const ours = seen[0]!;
+    if (seen.length > 1) expect(ours).toEqual(seen[1]!);
+    expect(ours).toEqual({
+      used: [],
+      all: [[0, 1, 1]],
+      counts: [1, 0],
+      events: [
+        "$SYS.ACCOUNT.A.SERVER.CONNS 0 1",
+        "$SYS.ACCOUNT.A.CONNECT Leafnode A a ",
+        "$SYS.ACCOUNT.A.SERVER.CONNS 0 0",
+        "$SYS.ACCOUNT.A.DISCONNECT Leafnode A a ",
+      ],
+    });
   });
 });

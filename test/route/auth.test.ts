@@ -1,7 +1,9 @@
 // Route authorization both ways, nats-bun against nats-server 2.9.10:
 // `cluster { authorization { user, password, timeout } }` with the
-// credentials in the route URL, a bcrypt password, and routes learned by
-// gossip that log in with this server's own cluster credentials.
+// credentials in the route URL, a bcrypt password, routes learned by
+// gossip that log in with this server's own cluster credentials, and
+// cluster permissions (import: interest advertised; export: interest taken,
+// and a denied subject held back from a wildcard that takes it in).
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -80,6 +82,36 @@ describe("cluster authorization", () => {
       await flows(cb, cc, "auth.bc");
       await flows(cc, cb, "auth.cb");
       for (const s of [a, b, c]) expect(s.log()).not.toContain("authentication error");
+    });
+  }
+});
+
+describe("cluster permissions", () => {
+  for (const [ia, ib] of PAIRS) {
+    test(`${ia} with import/export limits, ${ib} without`, async () => {
+      const [pa, pb] = [freePort(), freePort()];
+      const perms = `permissions { import { allow: ["in.>", "ok.>"] }, export { allow: ["out.>", "ok.>"], deny: ["out.secret"] } }`;
+      const a = await startServer(["-c", writeConf(`cluster { name: P, listen: "127.0.0.1:${pa}", ${perms} }\n`)], { bin: binOf(ia) });
+      const b = await startServer(["-c", writeConf(`cluster { name: P, listen: "127.0.0.1:${pb}", routes: ["nats-route://127.0.0.1:${pa}"] }\n`)], { bin: binOf(ib) });
+      running.push(a, b);
+      const [ca, cb] = [await client(a), await client(b)];
+      const got: string[] = [];
+      const note = (_e: unknown, m: { subject: string }): void => void got.push(m.subject);
+      ca.subscribe("in.x", { callback: note });
+      ca.subscribe("other.x", { callback: note });
+      cb.subscribe("out.*", { callback: note });
+      cb.subscribe("elsewhere.x", { callback: note });
+      await flows(cb, ca, "ok.ba");
+      await flows(ca, cb, "ok.ab");
+      cb.publish("in.x");
+      cb.publish("other.x");
+      ca.publish("out.x");
+      ca.publish("out.secret");
+      ca.publish("elsewhere.x");
+      // Each route keeps order: once these arrive, anything sent before them has.
+      await flows(cb, ca, "ok.ba2");
+      await flows(ca, cb, "ok.ab2");
+      expect(got.sort()).toEqual(["in.x", "out.x"]);
     });
   }
 });
