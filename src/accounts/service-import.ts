@@ -275,7 +275,8 @@ export function responseInterestGone(account: Account, subject: string): void {
 
 function dropIfUnheard(account: Account, reply: string, set: Set<ResponseEntry>): void {
   const r = account.sublist.match(reply);
-  if (r.psubs.length + r.qsubs.length > 0) return;
+  // The routes' wildcard for this account's own response subjects takes nothing: it is no one to answer.
+  if (r.qsubs.length > 0 || r.psubs.some((s) => s.forwarder !== RESPONSE_WILDCARD)) return;
   for (const e of [...set]) e.drop();
 }
 

@@ -62,13 +62,15 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
   // get it, and none when it names none (a service import's forward is a
   // new message).
   const qsubs = r.qsubs;
+  // Routes and leaf nodes stand for as many members as their weight says (only then is there a weight to look at).
+  const weighted = qsubs.length > 0 && (account.leafs.size > 0 || account.routeMap !== null);
   const queueFilter = (fromLeaf || fromRoute) && hop === null && pa.queuesStart !== ANY_QUEUE;
   if (!queueFilter || pa.queuesStart >= 0) {
     for (let g = 0; g < qsubs.length; g++) {
       const group = qsubs[g]!;
       if (queueFilter && !queueListed(pa, group[0]!.queue!)) continue;
       const n = group.length;
-      const start = (Math.random() * n) | 0;
+      const start = weighted ? weightedStart(group, n) : (Math.random() * n) | 0;
       // A leaf node's member takes it only when no other did (the reference's rsub);
       // from a route, only local members and leaf nodes are candidates.
       let fallback: Subscription | null = null;
@@ -102,6 +104,23 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
     releaseRemoteTargets();
   }
   return delivered;
+}
+
+/**
+ * Where the pick starts, each member as likely as its weight: a route's or
+ * leaf node's queue interest counts as the members behind it, as 2.9.10
+ * lists a remote queue subscription once per unit of weight.
+ */
+function weightedStart(group: readonly Subscription[], n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += group[i]!.weight;
+  let r = Math.random() * total;
+  if (total === n) return r | 0;
+  for (let i = 0; i < n; i++) {
+    r -= group[i]!.weight;
+    if (r < 0) return i;
+  }
+  return n - 1;
 }
 
 /** A reply to a service import (`_R_.`): the reference lets it back to any leaf node. */

@@ -11,7 +11,7 @@ import { Subscription } from "../delivery/subscription.ts";
 import { ParseError } from "../protocol/errors.ts";
 import { parseSize, splitArgs } from "../protocol/parser.ts";
 import { latin1 } from "../protocol/text.ts";
-import { isValidSubject } from "../sublist/subject.ts";
+import { isValidSubject, subjectHasWildcard } from "../sublist/subject.ts";
 import { handleLeafNodeLoop, leafPermViolation } from "./errors.ts";
 import { exemptFromPerms, LDS_PREFIX, updateLeafNodes } from "./propagate.ts";
 import { updateRouteSubs } from "../route/propagate.ts";
@@ -31,7 +31,7 @@ export function processLeafSub(c: Client, arg: Uint8Array): void {
     return;
   }
   // The hub checks that the other side may receive what this interest asks for.
-  if (!exemptFromPerms(subject) && c.perms !== null && !subject.includes("*") && !subject.includes(">") && !c.perms.canPublish(subject)) {
+  if (!exemptFromPerms(subject) && c.perms !== null && !subjectHasWildcard(subject) && !c.perms.canPublish(subject)) {
     leafPermViolation(c, false, subject);
     return;
   }

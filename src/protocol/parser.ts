@@ -184,6 +184,11 @@ const CLIENT_TABLE = new OpTable(CLIENT_OPS);
 const LEAF_TABLE = new OpTable(LEAF_OPS);
 const ROUTE_TABLE = new OpTable(ROUTE_OPS);
 
+/** The longest line a leaf node or route may send (see controlLineLimit). */
+const PEER_CONTROL_LINE_MAX = 1 << 20;
+/** The largest message a leaf node or route may send: the largest max_payload a server may set (64 MB). */
+const PEER_PAYLOAD_MAX = 64 * 1024 * 1024;
+
 /** Size fields: decimal digits only, at most 9 of them (as the reference). */
 const MAX_SIZE_DIGITS = 9;
 const EMPTY = new Uint8Array(0);
@@ -331,7 +336,7 @@ export class Parser {
           }
           if (end > start && line[end - 1] === CR) end--;
           this.argSplit = false;
-          if (end - start > this.maxControlLine && this.kind === "client") throw this.controlLineExceeded(line.subarray(start, end), 0);
+          if (end - start > this.controlLineLimit()) throw this.controlLineExceeded(line.subarray(start, end), 0);
           this.dispatchArg(line, start, end);
           if (this.handler.closed) return n;
           if (this.handler.paused) return i + 1;
@@ -376,8 +381,7 @@ export class Parser {
         this.argSplit = true;
       }
       // Catch over-long lines before the LF arrives (memory exhaustion).
-      // 2.9.10 limits clients only: a leaf's CONNECT may carry a long JWT or deny list.
-      if (this.argLen > this.maxControlLine && this.kind === "client") {
+      if (this.argLen > this.controlLineLimit()) {
         throw this.controlLineExceeded(this.argBuf.subarray(0, this.argLen), this.argLen);
       }
     } else if (this.state === State.Payload || this.state === State.PayloadCR || this.state === State.PayloadLF) {
@@ -397,6 +401,15 @@ export class Parser {
     this.msgBuf = EMPTY;
     this.pubLine = EMPTY;
     this.pa.buf = this.pa.data = EMPTY;
+  }
+
+  /**
+   * 2.9.10 limits only clients' lines (a leaf's CONNECT may carry a long JWT
+   * or deny list); other servers still get a bound, so a broken peer cannot
+   * grow this buffer without end.
+   */
+  private controlLineLimit(): number {
+    return this.kind === "client" ? this.maxControlLine : PEER_CONTROL_LINE_MAX;
   }
 
   private startArg(i: number): void {
@@ -596,7 +609,12 @@ export class Parser {
       pa.hdr = -1;
     }
     pa.size = size;
-    // No max_payload here: 2.9.10 limits client PUBs only, a peer server's message of any size is taken.
+    // 2.9.10 limits client PUBs only and takes a peer server's message of any
+    // size; a bound still keeps a broken peer from making this side hold ~1 GB.
+    if (size > PEER_PAYLOAD_MAX) {
+      this.handler.onMaxPayload();
+      throw new ParseError("max_payload", `maximum payload exceeded: ${size} vs ${PEER_PAYLOAD_MAX}`);
+    }
     this.state = State.Payload;
   }
 

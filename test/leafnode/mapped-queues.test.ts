@@ -69,3 +69,19 @@ for (const impl of IMPLS) {
     expect(r.text).not.toContain("LMSG");
   });
 }
+
+for (const impl of IMPLS) {
+  test(`interest in a literal subject with a '*' inside a token is checked against the leaf user's permissions (${impl} hub)`, async () => {
+    const conf = `authorization { users: [{ user: l, password: l, permissions: { publish: "foo", subscribe: "foo" } }] }\nleafnodes { listen: "127.0.0.1:-1" }\n`;
+    const s = await startServer(["-c", writeConf(conf)], { bin: binOf(impl) });
+    servers.push(s);
+    const r = await RawClient.connect(await leafPort(s));
+    raws.push(r);
+    await r.waitFor(/^INFO .*\r\n/);
+    r.write(`CONNECT {"name":"L1","version":"2.9.10","user":"l","pass":"l"}\r\nPING\r\n`);
+    await r.waitFor("PONG");
+    r.write("LS+ a*b\r\n");
+    await r.waitFor("Permissions Violation for Subscription to");
+    await r.waitClosed();
+  });
+}
