@@ -3,7 +3,8 @@
 // another leaf node (LS+ with a weight, then LS- or a close) or from a route
 // (RS+ with a weight, then the route closing). A count left above zero is
 // interest that is not there: the leaf node would keep sending requests to
-// the hub and never hear "no responders".
+// the hub and never hear "no responders". And a queue message from a leaf
+// node never goes back to its own cluster through another leaf connection.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/raw.ts";
