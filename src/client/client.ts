@@ -245,13 +245,13 @@ export class Client implements ProtocolHandler {
     this.inSubOps++;
     processLeafUnsub(this, arg);
   }
-  onRouteSub(arg: Uint8Array): void {
-    if (this.trace) this.traceIn("RS+", latin1(arg));
+  onRouteSub(arg: Uint8Array, lnoc: boolean): void {
+    if (this.trace) this.traceIn(lnoc ? "LS+" : "RS+", latin1(arg));
     this.inSubOps++;
-    processRouteSub(this, arg);
+    processRouteSub(this, arg, lnoc);
   }
-  onRouteUnsub(arg: Uint8Array): void {
-    if (this.trace) this.traceIn("RS-", latin1(arg));
+  onRouteUnsub(arg: Uint8Array, lnoc: boolean): void {
+    if (this.trace) this.traceIn(lnoc ? "LS-" : "RS-", latin1(arg));
     this.inSubOps++;
     processRouteUnsub(this, arg);
   }
@@ -604,7 +604,7 @@ export class Client implements ProtocolHandler {
 function traceMsg(c: Client, pa: PubArgs): void {
   const line = latin1(pa.buf.subarray(pa.subjectStart, pa.replyStart >= 0 ? pa.replyEnd : pa.subjectEnd));
   const sizes = pa.hdr >= 0 ? `${pa.hdr} ${pa.size}` : `${pa.size}`;
-  const op = c.kind !== ConnKind.Client ? (pa.hdr >= 0 ? "HMSG" : c.route !== null ? "RMSG" : "LMSG") : pa.hdr >= 0 ? "HPUB" : "PUB";
+  const op = c.kind !== ConnKind.Client ? (pa.originStart >= 0 ? "LMSG" : pa.hdr >= 0 ? "HMSG" : c.route !== null ? "RMSG" : "LMSG") : pa.hdr >= 0 ? "HPUB" : "PUB";
   c.traceIn(op, `${line} ${sizes}`);
   const payload = utf8Text(pa.data.subarray(pa.dataStart, pa.dataStart + pa.size));
   c.server.logger.trace(`${c.label()} - <<- MSG_PAYLOAD: [${JSON.stringify(payload).slice(1, -1)}]`);

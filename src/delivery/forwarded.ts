@@ -28,5 +28,7 @@ export function forwarded(pa: PubArgs, subject: string, reply: string | null, da
     queuesEnd: -1,
     accountStart: -1,
     accountEnd: -1,
+    originStart: -1,
+    originEnd: -1,
   };
 }

@@ -37,6 +37,8 @@ export class RemoteTargets {
   send(from: Client | null, pa: PubArgs, subject: string, account: Account): number {
     const subs = this.subs;
     let sent = 0;
+    // From a leaf node of a named cluster: routes that understand it are told which (LMSG with the origin).
+    const origin = from !== null && from.leaf !== null ? from.leaf.remoteCluster : "";
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i]!;
       const rc = sub.target.client!;
@@ -48,18 +50,21 @@ export class RemoteTargets {
       // A route's export deny list, when the peer's wildcard interest takes in a denied subject.
       if (rc.denyFilter && rc.route !== null && rc.route.perms!.deniesDelivery(subj, null)) continue;
       const hdr = pa.hdr;
-      const withHeaders = hdr > 0 && rc.headers;
+      const lnoc = origin !== "" && rc.route !== null && rc.route.lnoc;
+      // The LMSG form keeps the header block whatever the route negotiated (2.9.10).
+      const withHeaders = hdr > 0 && (rc.headers || lnoc);
       let start = pa.dataStart;
       const end = start + pa.size;
       if (!withHeaders && hdr > 0) start += hdr;
-      rc.out.remoteMsg(rc.route !== null ? account.name : null, subj, pa.buf, pa.replyStart, pa.replyEnd, this.queues[i]!, withHeaders ? hdr : -1, pa.data, start, end);
+      const acc = rc.route !== null ? account.name : null;
+      rc.out.remoteMsg(acc, subj, pa.buf, pa.replyStart, pa.replyEnd, this.queues[i]!, withHeaders ? hdr : -1, pa.data, start, end, lnoc ? origin : "");
       // The connection's first matching subscription counts the delivery (/routez msgs), as 2.9.10's route target.
       sub.delivered++;
       rc.outMsgs++;
       rc.outBytes += end - start;
       account.outMsgs++;
       account.outBytes += end - start;
-      if (rc.trace) rc.traceOut(`${withHeaders ? "HMSG" : rc.route !== null ? "RMSG" : "LMSG"} ${subj} ${end - start}`);
+      if (rc.trace) rc.traceOut(`${lnoc ? "LMSG" : withHeaders ? "HMSG" : rc.route !== null ? "RMSG" : "LMSG"} ${subj} ${end - start}`);
       rc.queued();
       if (from !== null && rc.out.pending > rc.stallAt) from.stallOn(rc);
       sent++;

@@ -45,9 +45,9 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
       continue;
     }
     if (rc !== null && rc.leaf !== null) {
-      // Never back where it came from, nor to another leaf of the same remote
-      // cluster; from a route only to the leaf nodes this server is the hub of.
-      if (rc !== from && !(fromLeaf && sameRemoteCluster(from, rc)) && (!fromRoute || !rc.leaf.isSpoke || isServiceReply(subject))) {
+      // Never back where it came from, nor to another leaf of the cluster it
+      // came from; from a route only to the leaf nodes this server is the hub of.
+      if (rc !== from && !(from !== null && fromItsCluster(from, pa, rc)) && (!fromRoute || !rc.leaf.isSpoke || isServiceReply(subject))) {
         (remotes ??= acquireRemoteTargets()).add(sub, null);
       }
       continue;
@@ -80,7 +80,7 @@ export function routeMsg(from: Client | null, account: Account, pa: PubArgs, sub
         if (sub.im !== null && hop !== null) continue;
         const rc = sub.target.client;
         if (rc !== null && rc.leaf !== null) {
-          if (fallback === null && rc !== from && !(fromLeaf && sameRemoteCluster(from, rc))) fallback = sub;
+          if (fallback === null && rc !== from && !(from !== null && fromItsCluster(from, pa, rc))) fallback = sub;
           continue;
         }
         if (rc !== null && rc.route !== null) {
@@ -136,20 +136,28 @@ function queueListed(pa: PubArgs, queue: string): boolean {
   while (i < end) {
     let j = i;
     while (j < end && buf[j] !== 32) j++;
-    if (j - i === queue.length) {
-      let k = 0;
-      while (k < queue.length && buf[i + k] === queue.charCodeAt(k)) k++;
-      if (k === queue.length) return true;
-    }
+    if (runIs(buf, i, j, queue)) return true;
     i = j + 1;
   }
   return false;
 }
 
-/** Leaf to leaf: not between two connections to the same remote cluster (cluster-wide no echo). */
-function sameRemoteCluster(from: Client, to: Client): boolean {
-  const a = from.leaf!.remoteCluster;
-  return a !== "" && a === to.leaf!.remoteCluster;
+/** Whether `buf[start, end)` spells `s` (ASCII). */
+function runIs(buf: Uint8Array, start: number, end: number, s: string): boolean {
+  if (end - start !== s.length) return false;
+  for (let k = 0; k < s.length; k++) if (buf[start + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Cluster-wide no echo: a leaf node connection does not get a message that
+ * came from the cluster it leads to, through another leaf node connection of
+ * that cluster here or a route's LMSG naming it.
+ */
+function fromItsCluster(from: Client, pa: PubArgs, to: Client): boolean {
+  const dest = to.leaf!.remoteCluster;
+  if (from.leaf !== null) return from.leaf.remoteCluster !== "" && from.leaf.remoteCluster === dest;
+  return pa.originStart >= 0 && runIs(pa.buf, pa.originStart, pa.originEnd, dest);
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
 import type { Subscription } from "../delivery/subscription.ts";
 import { nuid } from "../server/identity.ts";
+import { subOrigin } from "../route/state.ts";
 import { leafCanSubscribe } from "./permissions.ts";
 
 export const LDS_PREFIX = "$LDS.";
@@ -31,11 +32,12 @@ export function exemptFromPerms(subject: string): boolean {
 /**
  * A subscription of `acc` came (delta > 0) or went: every other leaf node
  * connection bound to the account hears of it, unless it came from the
- * cluster that connection leads to or the connection may not have it.
+ * cluster that connection leads to (through that cluster's leaf node
+ * connection here or one to a peer route) or the connection may not have it.
  */
 export function updateLeafNodes(acc: Account, sub: Subscription, delta: number): void {
   const from = sub.client;
-  const origin = from?.leaf?.remoteCluster ?? "";
+  const origin = subOrigin(sub);
   for (const ln of acc.leafs) {
     if (ln === from) continue;
     const leaf = ln.leaf!;
@@ -95,7 +97,7 @@ export function sendInitialInterest(c: Client): void {
   for (const sub of acc.sublist.all()) {
     if (sub.client === c || !isLocalFor(c, sub)) continue;
     if (!leafCanSubscribe(c.perms, sub.subject)) continue;
-    const origin = sub.client?.leaf?.remoteCluster ?? "";
+    const origin = subOrigin(sub);
     if (origin !== "" && origin === rc) continue;
     const key = keyOf(sub);
     smap.set(key, (smap.get(key) ?? 0) + (sub.queue !== null ? sub.weight : 1));

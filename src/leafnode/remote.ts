@@ -41,6 +41,8 @@ export class RemoteLeaf {
   private urls: LeafURL[];
   private current: LeafURL | null = null;
   private conn: Client | null = null;
+  /** The connection being set up (dialed, not registered yet). */
+  private pending: Client | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private attempts = 0;
@@ -106,10 +108,14 @@ export class RemoteLeaf {
     this.attempt();
   }
 
+  /** No more attempts; a connection still in its handshake (not registered, so not in the server's list) is closed. */
   stop(): void {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null && !pending.closed) pending.close(ClosedReason.ServerShutdown);
   }
 
   /** The user and password CONNECT carries: the current URL's, or the first URL's that has one. */
@@ -139,11 +145,13 @@ export class RemoteLeaf {
     this.everConnected = true;
     this.attempts = 0;
     this.conn = c;
+    this.pending = null;
   }
 
   /** The connection closed: another attempt after the interval (or the delay an error set). */
   closed(c: Client): void {
     if (this.conn === c) this.conn = null;
+    if (this.pending === c) this.pending = null;
     this.socket = null;
     this.schedule(this.connectDelayMs || this.host.reconnectIntervalMs);
     this.connectDelayMs = 0;
@@ -221,6 +229,7 @@ export class RemoteLeaf {
           }
           s.data.client = c;
           this.socket = s;
+          this.pending = c;
           awaitInfo(c);
         },
         data: (s, buf) => {
@@ -255,7 +264,10 @@ export class RemoteLeaf {
         if (this.stopped) return null;
         const c = this.host.solicitedLeaf(t, this);
         if (c === null) this.schedule(this.host.reconnectIntervalMs);
-        else awaitInfo(c);
+        else {
+          this.pending = c;
+          awaitInfo(c);
+        }
         return c;
       },
       dialFailed: (e) => this.failed(url, dialError(url, e)),

@@ -34,6 +34,9 @@ export interface PubArgs {
   /** RMSG/HMSG from a route: the account, as a run of `buf`; -1 otherwise. */
   accountStart: number;
   accountEnd: number;
+  /** LMSG from a route: the leaf node cluster the message came from, as a run of `buf`; -1 otherwise. */
+  originStart: number;
+  originEnd: number;
 }
 
 /** Which side of the protocol a parser reads: the op table and message forms differ. */
@@ -59,9 +62,13 @@ export interface ProtocolHandler {
   /** Leaf node connections: `LS+ subject [queue weight]` and `LS- subject [queue]`. */
   onLeafSub(arg: Uint8Array): void;
   onLeafUnsub(arg: Uint8Array): void;
-  /** Route connections: `RS+ account subject [queue weight]` and `RS- account subject [queue]`. */
-  onRouteSub(arg: Uint8Array): void;
-  onRouteUnsub(arg: Uint8Array): void;
+  /**
+   * Route connections: `RS+ account subject [queue weight]` and `RS- account
+   * subject [queue]`; with `lnoc`, interest from a leaf node cluster: `LS+
+   * origin account subject [queue weight]` and `LS- account subject [queue]`.
+   */
+  onRouteSub(arg: Uint8Array, lnoc: boolean): void;
+  onRouteUnsub(arg: Uint8Array, lnoc: boolean): void;
 
   /** Error replies the parser asks for before it throws. */
   onUnknownOp(): void;

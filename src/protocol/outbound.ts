@@ -131,7 +131,9 @@ export class Outbound {
    * groups `LMSG <subject> | q1 q2 <size>` or `LMSG <subject> + <reply> q1
    * q2 <size>`; a route's `RMSG` names the account first; HMSG puts the
    * header size before the total (no sid). `queues` is "" for none;
-   * `account` is null for a leaf node.
+   * `account` is null for a leaf node. A route's message from a leaf node
+   * cluster (`origin` not "") is `LMSG <origin> <account> ...` with a header
+   * size always (0 for none).
    */
   remoteMsg(
     account: string | null,
@@ -144,10 +146,18 @@ export class Outbound {
     data: Uint8Array,
     from: number,
     to: number,
+    origin = "",
   ): void {
     const size = to - from;
-    this.reserve(40 + (account?.length ?? 0) + subject.length + (replyEnd - replyStart) + queues.length + size);
-    this.latin1(hdr >= 0 ? "HMSG " : account !== null ? "RMSG " : "LMSG ");
+    this.reserve(40 + origin.length + (account?.length ?? 0) + subject.length + (replyEnd - replyStart) + queues.length + size);
+    if (origin !== "") {
+      this.latin1("LMSG ");
+      this.latin1(origin);
+      this.byte(32);
+      if (hdr < 0) hdr = 0;
+    } else {
+      this.latin1(hdr >= 0 ? "HMSG " : account !== null ? "RMSG " : "LMSG ");
+    }
     if (account !== null) {
       this.latin1(account);
       this.byte(32);

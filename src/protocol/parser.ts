@@ -48,6 +48,10 @@ const enum Op {
   RouteUnsub,
   RouteMsg,
   RouteHMsg,
+  /** Route connections to a peer that said `lnoc`: interest and messages from a leaf node cluster. */
+  RouteOriginSub,
+  RouteOriginUnsub,
+  RouteOriginMsg,
   /** A+/A- (gateways): taken and ignored, as the reference's parser does on any server connection. */
   AccountOp,
 }
@@ -81,13 +85,16 @@ const LEAF_OPS: readonly [string, Op][] = [
   ["INFO", Op.Info],
 ];
 
-/** Ops a route connection speaks (2.9.10's account-aware routes, without leaf-origin forms). */
+/** Ops a route connection speaks (2.9.10's account-aware routes, with the leaf-origin forms). */
 const ROUTE_OPS: readonly [string, Op][] = [
   ["CONNECT", Op.Connect],
   ["RS+", Op.RouteSub],
   ["RS-", Op.RouteUnsub],
   ["RMSG", Op.RouteMsg],
   ["HMSG", Op.RouteHMsg],
+  ["LS+", Op.RouteOriginSub],
+  ["LS-", Op.RouteOriginUnsub],
+  ["LMSG", Op.RouteOriginMsg],
   ["A+", Op.AccountOp],
   ["A-", Op.AccountOp],
   ["PING", Op.Ping],
@@ -239,6 +246,8 @@ export class Parser {
     queuesEnd: -1,
     accountStart: -1,
     accountEnd: -1,
+    originStart: -1,
+    originEnd: -1,
   };
 
   constructor(
@@ -440,8 +449,8 @@ export class Parser {
   private keepPubLine(): void {
     const pa = this.pa;
     if (pa.buf === this.pubLine) return;
-    // A route's account comes before the subject.
-    const from = pa.accountStart >= 0 ? pa.accountStart : pa.subjectStart;
+    // A route's origin cluster and account come before the subject.
+    const from = pa.originStart >= 0 ? pa.originStart : pa.accountStart >= 0 ? pa.accountStart : pa.subjectStart;
     const to = Math.max(pa.subjectEnd, pa.replyEnd, pa.queuesEnd);
     if (this.pubLine.length < to - from) this.pubLine = new Uint8Array(to - from);
     this.pubLine.set(pa.buf.subarray(from, to));
@@ -459,6 +468,10 @@ export class Parser {
     if (pa.accountStart >= 0) {
       pa.accountStart -= from;
       pa.accountEnd -= from;
+    }
+    if (pa.originStart >= 0) {
+      pa.originStart -= from;
+      pa.originEnd -= from;
     }
     if (this.state !== State.Payload) {
       // The payload itself was complete in the old chunk; keep it too.
@@ -502,18 +515,22 @@ export class Parser {
         this.pubArgs(line, start, end, true);
         return;
       case Op.LeafMsg:
-        this.remoteMsgArgs(line, start, end, false, false);
+        this.remoteMsgArgs(line, start, end, false, 0);
         return;
       case Op.LeafHMsg:
         if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
-        this.remoteMsgArgs(line, start, end, true, false);
+        this.remoteMsgArgs(line, start, end, true, 0);
         return;
       case Op.RouteMsg:
-        this.remoteMsgArgs(line, start, end, false, true);
+        this.remoteMsgArgs(line, start, end, false, 1);
         return;
       case Op.RouteHMsg:
         if (!this.handler.headersEnabled()) throw new ParseError("protocol_violation", "message headers not supported");
-        this.remoteMsgArgs(line, start, end, true, true);
+        this.remoteMsgArgs(line, start, end, true, 1);
+        return;
+      case Op.RouteOriginMsg:
+        // Always with a header size (0 for none), whatever the route negotiated (2.9.10).
+        this.remoteMsgArgs(line, start, end, true, 2);
         return;
     }
     const arg = line.subarray(start, end);
@@ -540,10 +557,16 @@ export class Parser {
         this.handler.onLeafUnsub(arg);
         break;
       case Op.RouteSub:
-        this.handler.onRouteSub(arg);
+        this.handler.onRouteSub(arg, false);
         break;
       case Op.RouteUnsub:
-        this.handler.onRouteUnsub(arg);
+        this.handler.onRouteUnsub(arg, false);
+        break;
+      case Op.RouteOriginSub:
+        this.handler.onRouteSub(arg, true);
+        break;
+      case Op.RouteOriginUnsub:
+        this.handler.onRouteUnsub(arg, true);
         break;
     }
   }
@@ -553,15 +576,20 @@ export class Parser {
    * processRoutedMsgArgs and their header forms): `LMSG subject [reply]
    * size`, `LMSG subject | q1 [q2...] size`, `LMSG subject + reply q1
    * [q2...] size`; RMSG the same after the account; HMSG with the header size
-   * before the total (no sid, unlike a client's HMSG).
+   * before the total (no sid, unlike a client's HMSG); a route's LMSG
+   * (processRoutedOriginClusterMsgArgs) is an HMSG after the origin cluster.
+   * `prefix`: how many of the origin and account come before the subject.
    */
-  private remoteMsgArgs(line: Uint8Array, start: number, end: number, headers: boolean, withAccount: boolean): void {
+  private remoteMsgArgs(line: Uint8Array, start: number, end: number, headers: boolean, prefix: 0 | 1 | 2): void {
     const tok = this.leafTokens;
     const all = splitArgsRange(line, start, end, tok);
-    const fn = withAccount ? (headers ? "processRoutedHeaderMsgArgs" : "processRoutedMsgArgs") : headers ? "processLeafHeaderMsgArgs" : "processLeafMsgArgs";
+    const fn =
+      prefix === 2 ? "processRoutedOriginClusterMsgArgs"
+      : prefix === 1 ? (headers ? "processRoutedHeaderMsgArgs" : "processRoutedMsgArgs")
+      : headers ? "processLeafHeaderMsgArgs" : "processLeafMsgArgs";
     const sizes = headers ? 2 : 1;
-    // The account (routes) comes first; the rest is laid out as a leaf's.
-    const a = withAccount ? 1 : 0;
+    // The origin and account (routes) come first; the rest is laid out as a leaf's.
+    const a = prefix;
     const t = all - a;
     // The reference formats these with %s: the split args as `[a b]`, one arg or the raw line as is.
     const raw = (): string => `'${utf8Text(line.subarray(start, end))}'`;
@@ -569,8 +597,10 @@ export class Parser {
     if (all < 0 || t < sizes + 1) throw new ParseError("protocol_violation", `${fn} Parse Error: ${args()}`);
     const pa = this.pa;
     pa.buf = line;
-    pa.accountStart = withAccount ? tok[0]! : -1;
-    pa.accountEnd = withAccount ? tok[1]! : -1;
+    pa.originStart = prefix === 2 ? tok[0]! : -1;
+    pa.originEnd = prefix === 2 ? tok[1]! : -1;
+    pa.accountStart = prefix > 0 ? tok[(a - 1) * 2]! : -1;
+    pa.accountEnd = prefix > 0 ? tok[(a - 1) * 2 + 1]! : -1;
     pa.subjectStart = tok[a * 2]!;
     pa.subjectEnd = tok[a * 2 + 1]!;
     pa.replyStart = pa.replyEnd = pa.queuesStart = pa.queuesEnd = -1;
@@ -626,7 +656,7 @@ export class Parser {
     const sizes = headers ? 2 : 1;
     if (t !== sizes + 1 && t !== sizes + 2) throw this.pubArgError(headers, "Parse Error", line, start, end);
     pa.buf = line;
-    pa.queuesStart = pa.queuesEnd = pa.accountStart = pa.accountEnd = -1;
+    pa.queuesStart = pa.queuesEnd = pa.accountStart = pa.accountEnd = pa.originStart = pa.originEnd = -1;
     pa.subjectStart = tok[0]!;
     pa.subjectEnd = tok[1]!;
     if (t === sizes + 2) {

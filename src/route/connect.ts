@@ -22,6 +22,7 @@ interface RouteConnect {
   lang?: unknown;
   gateway?: unknown;
   cluster_dynamic?: unknown;
+  lnoc?: unknown;
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -115,6 +116,7 @@ function accept(c: Client, proto: RouteConnect): void {
   }
   c.authenticated = true;
   route.remoteId = str(proto.name);
+  route.lnoc = proto.lnoc === true;
   c.headers = host.headersSupported && proto.headers === true;
 }
 

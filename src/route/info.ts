@@ -32,6 +32,7 @@ export interface RouteInfo {
   ldm?: boolean;
   auth_required?: boolean;
   export?: SubjectPermission;
+  lnoc?: boolean;
   [k: string]: unknown;
 }
 
@@ -87,6 +88,7 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
   c.headers = host.headersSupported && info.headers === true;
   route.remoteId = id;
   route.remoteName = info.server_name ?? "";
+  route.lnoc = info.lnoc === true;
   route.remoteExport = info.export ?? null;
   route.connectURLs = Array.isArray(info.connect_urls) ? info.connect_urls : [];
   route.wsConnectURLs = Array.isArray(info.ws_connect_urls) ? info.ws_connect_urls : [];

@@ -1,8 +1,9 @@
 // Interest a route announces (nats-server 2.9.10 route.go processRemoteSub,
 // processRemoteUnsub): what a peer subscribes to becomes a subscription of
 // the route connection in the account it names, passed on to the leaf nodes
-// this server is the hub of; it goes when the peer unsubscribes or the route
-// closes.
+// this server is the hub of (LS+ names the leaf node cluster it came from,
+// whose connections here are not told); it goes when the peer unsubscribes
+// or the route closes.
 
 import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
@@ -14,16 +15,19 @@ import { isValidSubject } from "../sublist/subject.ts";
 import { updateLeafNodes } from "../leafnode/propagate.ts";
 import { canExport } from "./permissions.ts";
 
-const tokens = new Int32Array(4 * 2);
+const tokens = new Int32Array(5 * 2);
 
-/** RS+ <account> <subject> [<queue> <weight>] */
-export function processRouteSub(c: Client, arg: Uint8Array): void {
-  const t = splitArgs(arg, tokens);
+/** RS+ <account> <subject> [<queue> <weight>], or with `withOrigin` LS+ <origin> <account> ... */
+export function processRouteSub(c: Client, arg: Uint8Array, withOrigin: boolean): void {
+  const o = withOrigin ? 1 : 0;
+  const t = splitArgs(arg, tokens) - o;
   if (t !== 2 && t !== 4) throw new ParseError("protocol_violation", `processRemoteSub Parse Error: '${utf8Text(arg)}'`);
-  const accName = latin1(arg.subarray(tokens[0]!, tokens[1]!));
-  const subject = latin1(arg.subarray(tokens[2]!, tokens[3]!));
-  const queue = t === 4 ? latin1(arg.subarray(tokens[4]!, tokens[5]!)) : null;
-  const weight = t === 4 ? Math.max(parseSize(arg, tokens[6]!, tokens[7]!), 1) : 1;
+  const tok = (i: number): string => latin1(arg.subarray(tokens[(i + o) * 2]!, tokens[(i + o) * 2 + 1]!));
+  const origin = withOrigin ? latin1(arg.subarray(tokens[0]!, tokens[1]!)) : "";
+  const accName = tok(0);
+  const subject = tok(1);
+  const queue = t === 4 ? tok(2) : null;
+  const weight = t === 4 ? Math.max(parseSize(arg, tokens[(3 + o) * 2]!, tokens[(3 + o) * 2 + 1]!), 1) : 1;
   const route = c.route!;
   const acc = route.host.lookupAccount(accName);
   if (acc === null) {
@@ -46,7 +50,7 @@ export function processRouteSub(c: Client, arg: Uint8Array): void {
     }
     const sub = new Subscription(c, subject, queue, key);
     sub.weight = weight;
-    route.subs.set(key, { account: acc, sub });
+    route.subs.set(key, { account: acc, sub, origin });
     acc.sublist.insert(sub);
     if (acc.leafs.size > 0) updateLeafNodes(acc, sub, weight);
   } else if (queue !== null) {
@@ -63,12 +67,14 @@ export function processRouteUnsub(c: Client, arg: Uint8Array): void {
   const parts = [];
   for (let i = 0; i < t; i++) parts.push(latin1(arg.subarray(tokens[i * 2]!, tokens[i * 2 + 1]!)));
   const route = c.route!;
-  const entry = route.subs.get(parts.join(" "));
+  const key = parts.join(" ");
+  const entry = route.subs.get(key);
   if (entry === undefined) return;
-  route.subs.delete(parts.join(" "));
   removeRouteSub(entry.account, entry.sub);
+  route.subs.delete(key);
 }
 
+/** Takes the subscription out; its entry in the route's subs still names its origin for the leaf nodes' update. */
 function removeRouteSub(acc: Account, sub: Subscription): void {
   acc.sublist.remove(sub);
   // Its weight, as counted when it came and changed: the leaf nodes' counts come back to zero.
@@ -80,8 +86,8 @@ export function dropRouteSubsWhere(c: Client, drop: (subject: string) => boolean
   const route = c.route!;
   for (const [key, { account, sub }] of route.subs) {
     if (!drop(sub.subject)) continue;
-    route.subs.delete(key);
     removeRouteSub(account, sub);
+    route.subs.delete(key);
   }
 }
 

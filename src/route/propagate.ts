@@ -3,7 +3,10 @@
 // subscribe to (its clients and services, leaf nodes it is the hub of) is
 // counted per account and key, and told to every route with RS+/RS- when a
 // count comes or goes (queue groups: on every change, with the count as
-// weight).
+// weight). A change a leaf node of a named cluster made goes as LS+/LS- to
+// routes that understand it (lnoc), so the peers keep it from that cluster's
+// other leaf node connections; the whole interest sent to a new route is
+// plain RS+, as 2.9.10 sends it.
 
 import type { Account } from "../accounts/account.ts";
 import type { Client } from "../client/client.ts";
@@ -37,6 +40,12 @@ function buildRouteMap(acc: Account): Map<string, number> {
 function subLine(acc: string, key: string, n: number): string {
   if (n <= 0) return `RS- ${acc} ${key}\r\n`;
   return key.includes(" ") ? `RS+ ${acc} ${key} ${n}\r\n` : `RS+ ${acc} ${key}\r\n`;
+}
+
+/** The leaf-origin form (2.9.10 addRouteSubOrUnsubProtoToBuf): LS+ names the cluster, LS- does not. */
+function originSubLine(origin: string, acc: string, key: string, n: number): string {
+  if (n <= 0) return `LS- ${acc} ${key}\r\n`;
+  return key.includes(" ") ? `LS+ ${origin} ${acc} ${key} ${n}\r\n` : `LS+ ${origin} ${acc} ${key}\r\n`;
 }
 
 /** A newly registered route gets the whole of this server's interest (what it may import), account by account. */
@@ -75,7 +84,10 @@ export function updateRouteSubs(acc: Account, routes: Iterable<Client>, sub: Sub
   if (sub.queue === null && n > 0 && m > 0) return;
   if (n === 0 && m <= 0) return;
   const line = subLine(acc.name, key, m);
+  const origin = sub.client?.leaf?.remoteCluster ?? "";
+  const lnocLine = origin === "" ? line : originSubLine(origin, acc.name, key, m);
   for (const r of routes) {
-    if (r.route!.registered && canImport(r.route!.perms, sub.subject)) r.sendProto(line);
+    const route = r.route!;
+    if (route.registered && canImport(route.perms, sub.subject)) r.sendProto(route.lnoc ? lnocLine : line);
   }
 }

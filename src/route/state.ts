@@ -59,8 +59,13 @@ export class RouteState {
   perms: CompiledPermissions | null = null;
   /** What the peer's INFO says it exports, to tell a change in a later INFO (its reload). */
   remoteExport: SubjectPermission | null = null;
-  /** The peer's interest: key `account subject [queue]` to the subscription in that account. */
-  readonly subs = new Map<string, { account: Account; sub: Subscription }>();
+  /** The peer understands interest and messages tagged with a leaf node cluster (LS+/LMSG, its INFO's or CONNECT's `lnoc`). */
+  lnoc = false;
+  /**
+   * The peer's interest: key `account subject [queue]` to the subscription in
+   * that account, and the leaf node cluster it came from ("" for none: RS+).
+   */
+  readonly subs = new Map<string, { account: Account; sub: Subscription; origin: string }>();
 
   constructor(
     readonly host: RouteHost,
@@ -71,4 +76,17 @@ export class RouteState {
     /** Configured in `routes` (retried forever), rather than learned from gossip. */
     readonly explicit: boolean,
   ) {}
+}
+
+/**
+ * The leaf node cluster a subscription's interest came from: the cluster of
+ * the leaf node connection it belongs to, or the one a route's LS+ named;
+ * "" for any other (no cluster name, RS+, local).
+ */
+export function subOrigin(sub: Subscription): string {
+  const c = sub.client;
+  if (c === null) return "";
+  if (c.leaf !== null) return c.leaf.remoteCluster;
+  if (c.route !== null) return c.route.subs.get(sub.sid)?.origin ?? "";
+  return "";
 }

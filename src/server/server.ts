@@ -290,6 +290,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
       info.import = permissionJSON(co.permissions.import);
       info.export = permissionJSON(co.permissions.export);
     }
+    // Understands LS+/LS-/LMSG with a leaf node cluster on routes.
+    info.lnoc = true;
     return `INFO ${JSON.stringify(info)}\r\n`;
   }
 
@@ -325,6 +327,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     }
     Object.assign(cinfo, { tls_required: this.clusterOptions!.tls !== null, headers: this.headersSupported, name: this.id, cluster: this.clusterName });
     if (this.clusterDynamic) cinfo.cluster_dynamic = true;
+    cinfo.lnoc = true;
     c.sendProto(`CONNECT ${JSON.stringify(cinfo)}\r\n`);
     this.logger.debug(`${c.label()} - Route connect msg sent`);
     c.sendProto(this.routeInfoLine(false));

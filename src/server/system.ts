@@ -126,6 +126,8 @@ export class SystemClient {
       queuesEnd: -1,
       accountStart: -1,
       accountEnd: -1,
+      originStart: -1,
+      originEnd: -1,
     };
     this.publishing = true;
     try {
