@@ -30,8 +30,12 @@ export function leafnodeURL(host: LeafHost): string {
   return hostPort(advertisedHost(lo.host), host.leafnodePort);
 }
 
-/** The INFO line for `c`: the first one (with the nonce), or the one after CONNECT (with the bound user's permissions). */
-export function leafInfoLine(host: LeafHost, c: Client, afterConnect: boolean, userPerms: Permissions | null = null): string {
+/**
+ * The INFO line for `c`: the first one (with the nonce), or the one after
+ * CONNECT (with the bound user's permissions); for no connection, the one
+ * every leaf node connection gets when the cluster's leaf node URLs change.
+ */
+export function leafInfoLine(host: LeafHost, c: Client | null, afterConnect: boolean, userPerms: Permissions | null = null): string {
   const lo = host.leafnodeOptions!;
   const url = leafnodeURL(host);
   const sep = url.lastIndexOf(":");
@@ -52,16 +56,16 @@ export function leafInfoLine(host: LeafHost, c: Client, afterConnect: boolean, u
   }
   info.max_payload = host.options.maxPayload;
   info.ip = url;
-  info.client_id = c.cid;
-  if (!afterConnect && c.nonce !== null) info.nonce = c.nonce;
+  if (c !== null) info.client_id = c.cid;
+  if (!afterConnect && c !== null && c.nonce !== null) info.nonce = c.nonce;
   if (host.clusterName !== "") info.cluster = host.clusterName;
   // The bound user's permissions as configured, from the other side's view (it swaps nothing).
   if (userPerms?.subscribe) info.import = permJSON(userPerms.subscribe);
   if (userPerms?.publish) info.export = permJSON(userPerms.publish);
   info.info_on_connect = true;
   if (afterConnect) info.connect_info = true;
-  info.leafnode_urls = [url];
-  if (afterConnect) info.remote_account = c.account.name;
+  info.leafnode_urls = host.leafnodeURLs();
+  if (afterConnect && c !== null) info.remote_account = c.account.name;
   return `INFO ${goMarshal(info)} \r\n`;
 }
 

@@ -21,6 +21,8 @@ export interface LeafHost {
   readonly leafnodeOptions: LeafnodeOptions | null;
   /** The leaf listener's port (0 without one). */
   readonly leafnodePort: number;
+  /** This server's leaf node URL and those of its cluster's other servers. */
+  leafnodeURLs(): string[];
   readonly headersSupported: boolean;
   /** Registered leaf node connections by cid (the reference's s.leafs). */
   readonly leafs: Map<number, Client>;

@@ -92,6 +92,8 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
   route.remoteExport = info.export ?? null;
   route.connectURLs = Array.isArray(info.connect_urls) ? info.connect_urls : [];
   route.wsConnectURLs = Array.isArray(info.ws_connect_urls) ? info.ws_connect_urls : [];
+  // A route's INFO carries at most one: the peer's own leaf node URL.
+  route.leafnodeURL = Array.isArray(info.leafnode_urls) && info.leafnode_urls.length === 1 && typeof info.leafnode_urls[0] === "string" ? info.leafnode_urls[0] : "";
   route.peerImport = info.import;
   route.peerExport = info.export;
   route.url ??= urlOf(info);
@@ -108,6 +110,7 @@ export function processRouteInfo(c: Client, arg: Uint8Array): void {
   log.debug(`${c.label()} - Sent local subscriptions to route`);
   if (host.routesById.size > 1) forwardToOtherRoutes(c, info);
   if (route.connectURLs.length > 0 || route.wsConnectURLs.length > 0) host.clientURLsChanged();
+  if (route.leafnodeURL !== "") host.leafnodeURLsChanged();
 }
 
 /** Where the peer's routes listen: its advertised `ip`, or its host and port. */

@@ -38,6 +38,8 @@ export interface RouteHost {
   connectImplicitRoute(url: RouteURL): void;
   /** A peer's client URLs joined or left: clients get an async INFO. */
   clientURLsChanged(): void;
+  /** A peer's leaf node URL came or went: leaf node connections get an INFO with the new list. */
+  leafnodeURLsChanged(): void;
 }
 
 export class RouteState {
@@ -51,6 +53,8 @@ export class RouteState {
   registered = false;
   /** What the peer advertises for clients (connect_urls, ws_connect_urls). */
   connectURLs: string[] = [];
+  /** The peer's leaf node URL, passed on to this server's leaf node connections ("" without one). */
+  leafnodeURL = "";
   wsConnectURLs: string[] = [];
   /** The permissions the peer's INFO announced (import, export), as sent: /routez shows them. */
   peerImport: unknown = undefined;

@@ -37,6 +37,7 @@ import { hostPort } from "../config/address.ts";
 import { ConfigError } from "../config/errors.ts";
 import { MonitorListener } from "../monitor/http.ts";
 import { LeafnodeListener, type LeafListenerHost } from "../leafnode/listener.ts";
+import { leafInfoLine, leafnodeURL } from "../leafnode/info.ts";
 import { RouteListener, type RouteListenerHost } from "../route/listener.ts";
 import { RouteDialer, type RouteDialHost } from "../route/dial.ts";
 import { RouteState } from "../route/state.ts";
@@ -292,6 +293,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     }
     // Understands LS+/LS-/LMSG with a leaf node cluster on routes.
     info.lnoc = true;
+    // This server's leaf node port, so peers' leaf nodes can fail over to it.
+    if (this.leafListener !== null && !this.leafnodeOptions!.noAdvertise) info.leafnode_urls = [leafnodeURL(this)];
     return `INFO ${JSON.stringify(info)}\r\n`;
   }
 
@@ -426,7 +429,23 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     addTraffic(this.closedTraffic, c);
     this.logger.notice(`${c.label()} - Router connection closed: ${c.closeReason}`);
     if (route.registered && (route.connectURLs.length > 0 || route.wsConnectURLs.length > 0)) this.clientURLsChanged();
+    if (route.registered && route.leafnodeURL !== "") this.leafnodeURLsChanged();
     if (route.didSolicit && route.url !== null) this.dialers.get(route.url.host)?.closed(route.remoteId);
+  }
+
+  /** Leaf node URLs of this cluster: this server's, then those its routes' peers advertise. */
+  leafnodeURLs(): string[] {
+    const urls = new Set<string>();
+    if (this.leafListener !== null) urls.add(leafnodeURL(this));
+    for (const r of this.routesById.values()) if (r.route!.leafnodeURL !== "") urls.add(r.route!.leafnodeURL);
+    return [...urls];
+  }
+
+  /** A peer's leaf node URL came or went: every leaf node connection gets an INFO with the new list (sendAsyncLeafNodeInfo). */
+  leafnodeURLsChanged(): void {
+    if (this.leafListener === null) return;
+    const line = leafInfoLine(this, null, false);
+    for (const l of this.leafs.values()) l.sendProto(line);
   }
 
   /** The leaf node port actually listened on (0 without one). */

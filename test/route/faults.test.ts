@@ -241,6 +241,9 @@ describe("dynamic cluster name", () => {
       if (ia === "ref" && ib === "ref") continue;
       test(`${ia} and ${ib} both without a name agree on the larger one`, async () => {
         const [a, b] = await pair(ia, ib, DYN("PA", "PB"), DYN("PB", "PA"));
+        // Routing starts after the client port: its log line may come a moment later.
+        await a.waitLog("Cluster name is");
+        await b.waitLog("Cluster name is");
         const named = (s: RunningServer): string => /Cluster name is (\S+)/.exec(s.log())![1]!;
         const larger = [named(a), named(b)].sort()[1]!;
         const ca = await client(a.port);
