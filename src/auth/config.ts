@@ -25,7 +25,7 @@ import {
 } from "./config-accounts.ts";
 import { linkAccounts } from "./config-imports.ts";
 import { buildTrust } from "./config-trust.ts";
-import { Collector, entries, goQuote, goValue, isMap, posOf, recover } from "./config-util.ts";
+import { Collector, entries, goQuote, isMap, posOf, recover } from "./config-util.ts";
 
 export { exportAllows } from "./config-imports.ts";
 export { checkPermSubjects } from "./config-permissions.ts";

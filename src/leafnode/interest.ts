@@ -4,7 +4,6 @@
 // subject, or per subject and queue with the group's weight), and is passed
 // on to other leaf nodes (propagate.ts) and, on a hub, to routes.
 
-import type { Account } from "../accounts/account.ts";
 import { addShadows } from "../accounts/stream-import.ts";
 import type { Client } from "../client/client.ts";
 import { Subscription } from "../delivery/subscription.ts";

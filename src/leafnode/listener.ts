@@ -10,6 +10,7 @@ import { ClosedReason } from "../protocol/closed.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Logger } from "../server/logger.ts";
 import { upgradeClient, type SocketData } from "../server/tls.ts";
+import { connectionEvents } from "../server/socket.ts";
 import { raiseListenBacklog } from "../server/backlog.ts";
 import { leafInfoLine } from "./info.ts";
 import type { LeafnodeOptions } from "./options.ts";
@@ -39,18 +40,7 @@ export class LeafnodeListener {
       data: { client: null, upgraded: false, sniffed: null },
       socket: {
         open: (s) => this.accept(s),
-        data: (s, buf) => {
-          if (!s.data.upgraded) s.data.client?.read(buf);
-        },
-        drain: (s) => s.data.client?.flush(),
-        close: (s) => s.data.client?.socketClosed(),
-        error: (s, err) => {
-          const c = s.data.client;
-          if (c !== null) {
-            log.debug(`${c.label()} - Leafnode read error: ${err.message}`);
-            c.close(ClosedReason.ReadError, false);
-          }
-        },
+        ...connectionEvents("Leafnode", log),
       },
     });
     raiseListenBacklog(this.listener, "leafnode connections", log);

@@ -9,6 +9,7 @@ import type { Socket } from "bun";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
+import { connectionEvents } from "../server/socket.ts";
 import type { RemoteLeafOptions } from "./options.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { checkCredentials, SignError, signWithCreds } from "./creds.ts";
@@ -232,18 +233,7 @@ export class RemoteLeaf {
           this.pending = c;
           awaitInfo(c);
         },
-        data: (s, buf) => {
-          if (!s.data.upgraded) s.data.client?.read(buf);
-        },
-        drain: (s) => s.data.client?.flush(),
-        close: (s) => s.data.client?.socketClosed(),
-        error: (s, err) => {
-          const c = s.data.client;
-          if (c !== null) {
-            log.debug(`${c.label()} - Leafnode read error: ${err.message}`);
-            c.close(ClosedReason.ReadError, false);
-          }
-        },
+        ...connectionEvents("Leafnode", log),
       },
     }).catch((e: Error) => {
       if (timedOut) return;

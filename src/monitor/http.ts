@@ -10,7 +10,7 @@ import { hostPort } from "../config/address.ts";
 import { MonitorError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
 import { QueryError } from "./query.ts";
-import { basePath, textReply, type EndpointHandler, type MonitorRequest, type Reply } from "./reply.ts";
+import { basePath, textReply, type EndpointHandler, type MonitorRequest } from "./reply.ts";
 import { ENDPOINTS, ROOT_PATH, rootPage } from "./routes.ts";
 
 const NOT_FOUND = textReply(404, "404 page not found\n");

@@ -46,7 +46,6 @@ export function processRouteConnect(c: Client, arg: Uint8Array): void {
   c.lastActivity = Date.now();
   c.clearAuthTimer();
   const route = c.route!;
-  const host = route.host;
   const log = c.server.logger;
   if (str(proto.lang) !== "") {
     c.sendErr("attempted to connect to route port");

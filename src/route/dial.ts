@@ -8,9 +8,9 @@
 
 import type { Socket } from "bun";
 import type { Client } from "../client/client.ts";
-import { ClosedReason } from "../protocol/closed.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
+import { connectionEvents } from "../server/socket.ts";
 import { dialError } from "../leafnode/remote.ts";
 import { redactedURL } from "../leafnode/url.ts";
 import type { RouteURL } from "./options.ts";
@@ -115,18 +115,7 @@ export class RouteDialer {
           this.attempts = 0;
           s.data.client = this.host.solicitedRoute(s, url, this.explicit);
         },
-        data: (s, buf) => {
-          if (!s.data.upgraded) s.data.client?.read(buf);
-        },
-        drain: (s) => s.data.client?.flush(),
-        close: (s) => s.data.client?.socketClosed(),
-        error: (s, err) => {
-          const c = s.data.client;
-          if (c !== null) {
-            log.debug(`${c.label()} - Route read error: ${err.message}`);
-            c.close(ClosedReason.ReadError, false);
-          }
-        },
+        ...connectionEvents("Route", log),
       },
     }).catch((e: Error) => {
       if (timedOut) return;

@@ -10,6 +10,7 @@ import { ClosedReason } from "../protocol/closed.ts";
 import { ERR } from "../protocol/errors.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
+import { connectionEvents } from "../server/socket.ts";
 import { raiseListenBacklog } from "../server/backlog.ts";
 import type { ClusterOptions } from "./options.ts";
 import type { RouteHost } from "./state.ts";
@@ -43,18 +44,7 @@ export class RouteListener {
       data: { client: null, upgraded: false, sniffed: null },
       socket: {
         open: (s) => this.accept(s),
-        data: (s, buf) => {
-          if (!s.data.upgraded) s.data.client?.read(buf);
-        },
-        drain: (s) => s.data.client?.flush(),
-        close: (s) => s.data.client?.socketClosed(),
-        error: (s, err) => {
-          const c = s.data.client;
-          if (c !== null) {
-            log.debug(`${c.label()} - Route read error: ${err.message}`);
-            c.close(ClosedReason.ReadError, false);
-          }
-        },
+        ...connectionEvents("Route", log),
       },
     });
     raiseListenBacklog(this.listener, "route connections", log);

@@ -24,6 +24,7 @@ import { startAuth } from "../client/auth.ts";
 import { recheckClient, syncAccounts } from "./reload-auth.ts";
 import { awaitFirstBytes, buildTLSConfig, readOrSniff, upgradeClient, type SocketData, type TLSConfig } from "./tls.ts";
 import { raiseListenBacklog } from "./backlog.ts";
+import { connectionEvents } from "./socket.ts";
 import { IdleReclaimer } from "./idle.ts";
 import { lookupJwtAccount } from "../accounts/jwt-lookup.ts";
 import { prepareOperator, startSystemAccount } from "./operator.ts";
@@ -512,6 +513,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     this.startWebsocket();
     this.startLeafnodes();
 
+    const events = connectionEvents("Client", log);
     this.listener = Bun.listen<SocketData>({
       hostname: o.host,
       port: o.port === -1 ? 0 : o.port,
@@ -521,21 +523,8 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
         // After a TLS upgrade this side only sees ciphertext: ignore it. A
         // mixed port (allow_non_tls, which a reload cannot change) first
         // looks at the client's first bytes; other ports never pay for that.
-        data:
-          this.tls !== null && o.allowNonTLS
-            ? readOrSniff
-            : (s, buf) => {
-                if (!s.data.upgraded) s.data.client?.read(buf);
-              },
-        drain: (s) => s.data.client?.flush(),
-        close: (s) => s.data.client?.socketClosed(),
-        error: (s, err) => {
-          const c = s.data.client;
-          if (c !== null) {
-            log.debug(`${c.label()} - Client read error: ${err.message}`);
-            c.close(ClosedReason.ReadError, false);
-          }
-        },
+        ...events,
+        data: this.tls !== null && o.allowNonTLS ? readOrSniff : events.data,
       },
     });
     raiseListenBacklog(this.listener, "client connections", log);
