@@ -7,7 +7,7 @@
 import { addShadows } from "../accounts/stream-import.ts";
 import type { Client } from "../client/client.ts";
 import { Subscription } from "../delivery/subscription.ts";
-import { ParseError } from "../protocol/errors.ts";
+import { ERR, ParseError } from "../protocol/errors.ts";
 import { parseSize, splitArgs } from "../protocol/parser.ts";
 import { latin1 } from "../protocol/text.ts";
 import { isValidSubject, subjectHasWildcard } from "../sublist/subject.ts";
@@ -36,6 +36,13 @@ export function processLeafSub(c: Client, arg: Uint8Array): void {
   }
   const key = queue === null ? subject : `${subject} ${queue}`;
   const old = c.subs.get(key);
+  // max_subscriptions holds for a leaf node connection too (2.9.10 subsAtLimit): refused, the connection stays.
+  const max = c.server.options.maxSubscriptions;
+  if (old === undefined && max > 0 && c.subs.size >= max) {
+    c.server.logger.error(`${c.label()} - ${ERR.maxSubscriptions}`);
+    c.sendErr(ERR.maxSubscriptions);
+    return;
+  }
   // A new queue interest counts with its weight, as it will when it goes.
   let delta = queue === null ? 1 : Math.max(weight, 1);
   let sub: Subscription;
