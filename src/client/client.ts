@@ -123,6 +123,8 @@ export class Client implements ProtocolHandler {
   connectionType: ConnectionType = "STANDARD";
   /** WebSocket jwt_cookie's value: the user JWT when CONNECT has none ("" otherwise). */
   cookieJwt = "";
+  /** WebSocket X-Forwarded-For address ("" if none), put before the peer in log lines as 2.9.10 does. */
+  forwardedFor = "";
   closeReason: ClosedReason | null = null;
 
   // Statistics (monitoring reads these).
@@ -597,7 +599,8 @@ export class Client implements ProtocolHandler {
   /** As the reference names connections in logs: cid for clients, wid over WebSocket, lid (lid_ws) for leaf nodes. */
   label(): string {
     const id = this.kind === ConnKind.Leaf ? (this.connectionType === "LEAFNODE_WS" ? "lid_ws" : "lid") : this.kind === ConnKind.Route ? "rid" : this.connectionType === "WEBSOCKET" ? "wid" : "cid";
-    return `${this.host}:${this.port} - ${id}:${this.cid}`;
+    const fwd = this.forwardedFor === "" ? "" : this.forwardedFor.includes(":") ? `[${this.forwardedFor}]/` : `${this.forwardedFor}/`;
+    return `${fwd}${this.host}:${this.port} - ${id}:${this.cid}`;
   }
 }
 

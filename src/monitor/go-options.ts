@@ -81,7 +81,8 @@ export function decodeGoOptions(body: Uint8Array, struct: string, fields: GoFiel
   const out: Record<string, unknown> = {};
   let error: string | null = null;
   for (const [key, x] of Object.entries(v)) {
-    const tag = key in fields ? key : Object.keys(fields).find((f) => f.toLowerCase() === key.toLowerCase());
+    // Own keys only: `constructor` or `__proto__` in a body are unknown fields, not Object's.
+    const tag = Object.hasOwn(fields, key) ? key : Object.keys(fields).find((f) => f.toLowerCase() === key.toLowerCase());
     if (tag === undefined || x === null) continue;
     const t = fields[tag]!;
     const r = convert(x, t);

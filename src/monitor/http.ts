@@ -9,7 +9,7 @@ import type { Server as BunServer } from "bun";
 import { hostPort } from "../config/address.ts";
 import { MonitorError } from "./errors.ts";
 import type { MonitorHost } from "./host.ts";
-import { QueryError } from "./query.ts";
+import { goQuery, QueryError } from "./query.ts";
 import { basePath, textReply, type EndpointHandler, type MonitorRequest } from "./reply.ts";
 import { ENDPOINTS, ROOT_PATH, rootPage } from "./routes.ts";
 
@@ -69,7 +69,7 @@ export class MonitorListener {
     if (entry !== undefined) {
       const stats = this.host.httpReqStats;
       const request: MonitorRequest = {
-        query: url.searchParams,
+        query: goQuery(url.search),
         host: this.host,
         count: (stat = entry.stat) => stats.set(stat, (stats.get(stat) ?? 0) + 1),
       };

@@ -6,9 +6,58 @@
 /** A query value the endpoint cannot use: answered with HTTP 400 and this text. */
 export class QueryError extends Error {}
 
-/** Go's %q of a string (ASCII printable as is, the rest escaped). */
+/**
+ * The query as Go's url.ParseQuery reads it for r.URL.Query(): pairs with a
+ * `;` or a bad %-escape are dropped (so their parameter takes its default),
+ * `+` is a space.
+ */
+export function goQuery(search: string): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const pair of search.replace(/^\?/, "").split("&")) {
+    if (pair === "" || pair.includes(";")) continue;
+    const eq = pair.indexOf("=");
+    const key = goUnescape(eq < 0 ? pair : pair.slice(0, eq));
+    const value = goUnescape(eq < 0 ? "" : pair.slice(eq + 1));
+    if (key !== null && value !== null) q.append(key, value);
+  }
+  return q;
+}
+
+const HEX = /^[0-9a-fA-F]{2}$/;
+const utf8 = new TextDecoder();
+
+/** QueryUnescape, or null where Go's fails (a `%` not followed by two hex digits). */
+function goUnescape(s: string): string | null {
+  if (!s.includes("%")) return s.replaceAll("+", " ");
+  const bytes: number[] = [];
+  const raw = new TextEncoder().encode(s);
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if (b === 0x25) {
+      const hex = String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0);
+      if (!HEX.test(hex)) return null;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(b === 0x2b ? 0x20 : b);
+  }
+  return utf8.decode(new Uint8Array(bytes));
+}
+
+const SHORT_ESCAPES: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };
+
+/** Go's %q of a string (strconv.Quote): printable characters as they are (unicode.IsPrint), the rest escaped as Go escapes them. */
 function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (ch === " " || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch)) out += ch;
+    else if (SHORT_ESCAPES[ch] !== undefined) out += SHORT_ESCAPES[ch];
+    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, "0")}`;
+    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, "0")}`;
+    else out += `\\U${cp.toString(16).padStart(8, "0")}`;
+  }
+  return `${out}"`;
 }
 
 const TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);

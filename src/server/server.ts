@@ -597,6 +597,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
     if ((this.leafnodeOptions?.port ?? 0) === 0) return null;
     const c = this.newLeaf(t, info.ip, info.port, null);
     c.connectionType = "LEAFNODE_WS";
+    c.forwardedFor = info.forwardedFor;
     c.nonce = newNonce();
     t.client = c;
     startAcceptedWebsocketLeaf(this, c, info.compress);
@@ -658,6 +659,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   admitWebsocket(t: WebsocketTransport, info: UpgradeInfo): Client | null {
     const c = this.newClient(t, info.ip, info.port, "WEBSOCKET");
     c.cookieJwt = info.cookieJwt;
+    c.forwardedFor = info.forwardedFor;
     t.client = c;
     if (!this.admit(c)) return null;
     startAuth(c);

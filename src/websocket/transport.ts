@@ -35,18 +35,20 @@ export class WebsocketTransport implements Transport {
     this.maxFrame = info.browser && !(info.compress && info.noCompressedFragments) ? BROWSER_FRAME : 0;
   }
 
+  /**
+   * Sends in pieces (frames of maxFrame for browsers) and stops once Bun
+   * holds BUFFERED_MAX: the rest stays in the client's buffer, where
+   * max_pending and pending_bytes see it. Bun copies what it cannot write
+   * now, so the caller may reuse `data`.
+   */
   write(data: Uint8Array): number {
     const ws = this.ws;
     if (ws.readyState !== 1) return -1;
-    if (ws.getBufferedAmount() > BUFFERED_MAX) return 0;
-    const compress = this.ws.data.info.compress && data.length > COMPRESS_MIN;
-    if (this.maxFrame === 0 || data.length <= this.maxFrame) {
-      // Bun copies what it cannot write now: the caller may reuse `data`.
-      return ws.sendBinary(data, compress) === 0 ? 0 : data.length;
-    }
+    const compress = ws.data.info.compress && data.length > COMPRESS_MIN;
+    const piece = this.maxFrame === 0 ? BUFFERED_MAX : this.maxFrame;
     let at = 0;
-    while (at < data.length) {
-      const end = Math.min(at + this.maxFrame, data.length);
+    while (at < data.length && ws.getBufferedAmount() <= BUFFERED_MAX) {
+      const end = Math.min(at + piece, data.length);
       if (ws.sendBinary(data.subarray(at, end), compress) === 0) break;
       at = end;
     }

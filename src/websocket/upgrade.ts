@@ -3,6 +3,7 @@
 // refusal answered with the reference's status, status text and
 // `Sec-Websocket-Version: 13`, and what the upgrade tells about the client.
 
+import { isIP as netIsIP } from "node:net";
 import type { WebsocketOptions } from "./options.ts";
 
 /** What a connection keeps from its upgrade request. */
@@ -15,8 +16,10 @@ export interface UpgradeInfo {
   noCompressedFragments: boolean;
   /** The jwt_cookie's value ("" when none). */
   cookieJwt: string;
-  /** The client's address (X-Forwarded-For when it holds a valid IP). */
+  /** The peer's address (what monitoring and INFO show, as 2.9.10). */
   ip: string;
+  /** X-Forwarded-For when it holds a valid IP ("" otherwise): 2.9.10 shows it in log lines only. */
+  forwardedFor: string;
   port: number;
   /** Came in on `/leafnode...` (a leaf node over WebSocket). */
   leaf: boolean;
@@ -75,7 +78,8 @@ export function checkUpgrade(
     browser,
     noCompressedFragments: browser && compress && ua.includes("Version/") && ua.includes("Safari/"),
     cookieJwt: opts.jwtCookie !== "" ? cookieValue(h.get("cookie") ?? "", opts.jwtCookie) : "",
-    ip: isIP(forwarded) ? forwarded : peer.address,
+    ip: peer.address,
+    forwardedFor: isIP(forwarded) ? forwarded : "",
     port: peer.port,
     leaf,
   };
@@ -94,8 +98,9 @@ function cookieValue(header: string, name: string): string {
   return "";
 }
 
+/** Go's net.ParseIP: IPv4 without leading zeros, IPv6 (an embedded IPv4 too) without a zone. */
 function isIP(s: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) ? s.split(".").every((o) => Number(o) <= 255) : /^[0-9a-fA-F:]+$/.test(s) && s.includes(":");
+  return netIsIP(s) !== 0 && !s.includes("%");
 }
 
 /** checkOrigin: null when accepted, else why not. No Origin header: accepted. */

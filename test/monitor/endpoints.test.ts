@@ -123,6 +123,23 @@ describe("endpoints without JetStream, routes, gateways or leaf nodes", () => {
     expect((await get(`${ours!.base}/jsz?limit=x`)).body).toBe(`Error decoding int for 'limit': strconv.Atoi: parsing "x": invalid syntax`);
   });
 
+  test("query pairs Go's ParseQuery drops take their default; bad values quoted as Go's %q", async () => {
+    const [ours, ref] = await pair(["-m", "-1"]);
+    const dropped = ["/connz?limit=%zz", "/connz?auth=%", "/connz?limit=2;x=1", "/connz?offset=%4&limit=3"];
+    for (const p of dropped) {
+      const a = await get(ours!.base + p);
+      expect([p, a.status]).toEqual([p, 200]);
+      if (ref !== undefined) expect([p, (await get(ref.base + p)).status]).toEqual([p, 200]);
+    }
+    const quoted = ["/connz?offset=%C3%A9", "/connz?offset=%01%09", "/connz?offset=a+b%22%5C", "/connz?offset=%F0%9F%98%80%7F"];
+    for (const p of quoted) {
+      const a = await get(ours!.base + p);
+      expect([p, a.status]).toEqual([p, 400]);
+      if (ref !== undefined) expect([p, a.body]).toEqual([p, (await get(ref.base + p)).body]);
+    }
+    expect((await get(`${ours!.base}/connz?offset=%C3%A9%01`)).body).toBe(`Error decoding int for 'offset': strconv.Atoi: parsing "é\\x01": invalid syntax`);
+  });
+
   test("unknown paths and a trailing slash: 404 page not found", async () => {
     const [ours, ref] = await pair(["-m", "-1"]);
     for (const p of ["/varz/", "/nope", "/healthz/x", "/VARZ", "/varz.json"]) {

@@ -169,6 +169,14 @@ describe("system account monitoring requests (same as nats-server 2.9.10)", asyn
     expect(e!.error).toEqual({ code: 400, description: "json: cannot unmarshal array into Go value of type server.VarzEventOptions" });
   });
 
+  test("fields named like Object's own properties are unknown fields, ignored", async () => {
+    for (const body of ['{"constructor":1}', '{"__proto__":1}', '{"toString":"x","limit":1}']) {
+      const [r] = await same(sys, "$SYS.REQ.SERVER.PING.CONNZ", body);
+      expect(Object.keys(r!)).toEqual(["server", "data"]);
+    }
+    expect(await same(sys, "$SYS.REQ.SERVER.PING.STATSZ", '{"hasOwnProperty":1}')).toHaveLength(1);
+  });
+
   test("Accept-Encoding: gzip, snappy (s2), or the body as is marked identity; errors are not encoded", async () => {
     const asked = async (nc: NatsConnection, encoding: string, body = ""): Promise<{ ce: string; data: Uint8Array }> => {
       const h = headers();

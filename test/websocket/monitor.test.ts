@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { tempDir, writeConf } from "../helpers/conf.ts";
 import { monitorBase } from "../helpers/monitor.ts";
 import { haveReference, NATS_SERVER, startServer, type RunningServer } from "../helpers/servers.ts";
-import { WsClient, wsPort } from "../helpers/ws.ts";
+import { upgradeRequest, WsClient, wsPort } from "../helpers/ws.ts";
 
 const running: RunningServer[] = [];
 afterAll(async () => {
@@ -48,6 +48,42 @@ describe("websocket in monitoring", () => {
     }
     expect(seen[0]!.varz).toEqual({ host: "127.0.0.1", port: true, handshake_timeout: 3e9, no_tls: true, same_origin: true, allowed_origins: ["http://a.example"], compression: true });
     expect(seen[0]!.ports).toEqual(["ws://127.0.0.1:PORT"]);
+    if (seen.length === 2) expect(seen[0]).toEqual(seen[1]!);
+  });
+});
+
+describe("X-Forwarded-For", () => {
+  test("shown in log lines (when net.ParseIP takes it), never as the connection's ip", async () => {
+    const headers = ["::ffff:10.1.2.3", "10.1.2.3", "01.2.3.4", ":::::", "fe80::1%eth0", "10.1.2.3, 10.4.5.6"];
+    const seen: string[][] = [];
+    for (const [, bin] of targets) {
+      const s = await startServer(["-c", writeConf('http_port: -1\nwebsocket { listen: "127.0.0.1:-1", no_tls: true }\n'), "-D"], { bin });
+      running.push(s);
+      const port = await wsPort(s);
+      const base = await monitorBase(s);
+      const ips: string[] = [];
+      for (const xff of headers) {
+        const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+        sock.write(upgradeRequest({ "X-Forwarded-For": xff }));
+        let ip: string | undefined;
+        for (let i = 0; i < 50 && ip === undefined; i++) {
+          await Bun.sleep(20);
+          const connz = (await (await fetch(`${base}/connz`)).json()) as { connections: Array<{ ip: string }> };
+          ip = connz.connections[0]?.ip;
+        }
+        ips.push(ip ?? "none");
+        sock.end();
+        for (let i = 0; i < 50; i++) {
+          await Bun.sleep(20);
+          if (((await (await fetch(`${base}/connz`)).json()) as { num_connections: number }).num_connections === 0) break;
+        }
+      }
+      const labels = s.log().match(/^.*Client connection created$/gm)!.map((l) => /\] (\S+) - wid:/.exec(l)![1]!.replace(/:\d+$/, ":PORT"));
+      seen.push([...ips, ...labels]);
+    }
+    const peer = "127.0.0.1";
+    const logged = ["[::ffff:10.1.2.3]/127.0.0.1:PORT", "10.1.2.3/127.0.0.1:PORT", ...Array(4).fill("127.0.0.1:PORT")];
+    expect(seen[0]).toEqual([...Array(6).fill(peer), ...logged]);
     if (seen.length === 2) expect(seen[0]).toEqual(seen[1]!);
   });
 });
