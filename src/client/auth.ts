@@ -43,6 +43,20 @@ export function startAuth(c: Client): void {
   c.authTimer = setTimeout(onAuthTimeout, auth.timeoutMs, c);
 }
 
+/**
+ * A leaf node or route connection accepted here: nothing but CONNECT may
+ * come first, and it must come within `ms` (their own authorization timeout).
+ */
+export function expectConnect(c: Client, ms: number): void {
+  c.parser.connectRequired = true;
+  c.authTimer = setTimeout(onConnectTimeout, ms, c);
+}
+
+function onConnectTimeout(c: Client): void {
+  if (!c.connectReceived) onAuthTimeout(c);
+  else c.authTimer = null;
+}
+
 function onAuthTimeout(c: Client): void {
   c.authTimer = null;
   if (c.closed || c.authenticated) return;

@@ -5,9 +5,8 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { Client } from "../client/client.ts";
+import { expectConnect } from "../client/auth.ts";
 import { hostPort } from "../config/address.ts";
-import { ClosedReason } from "../protocol/closed.ts";
-import { ERR } from "../protocol/errors.ts";
 import type { Logger } from "../server/logger.ts";
 import { upgradeClient, type SocketData } from "../server/tls.ts";
 import { connectionEvents } from "../server/socket.ts";
@@ -68,15 +67,6 @@ export class LeafnodeListener {
 
 /** An accepted leaf node connection (leaf port or websocket) reads nothing but CONNECT first, and within the authorization timeout. */
 export function awaitLeafConnect(c: Client, lo: LeafnodeOptions): void {
-  c.parser.connectRequired = true;
-  c.authTimer = setTimeout(onAuthTimeout, lo.authorization.timeoutSec * 1000, c);
+  expectConnect(c, lo.authorization.timeoutSec * 1000);
   c.started();
-}
-
-function onAuthTimeout(c: Client): void {
-  c.authTimer = null;
-  if (c.closed || c.connectReceived) return;
-  c.server.logger.debug(`${c.label()} - Authentication Timeout`);
-  c.sendErr(ERR.authTimeout);
-  c.close(ClosedReason.AuthenticationTimeout);
 }

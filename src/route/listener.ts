@@ -5,9 +5,8 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { Client } from "../client/client.ts";
+import { expectConnect } from "../client/auth.ts";
 import { hostPort } from "../config/address.ts";
-import { ClosedReason } from "../protocol/closed.ts";
-import { ERR } from "../protocol/errors.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
 import { connectionEvents } from "../server/socket.ts";
@@ -71,19 +70,8 @@ export class RouteListener {
     const host = this.host;
     const co = host.clusterOptions!;
     c.sendProto(host.routeInfoLine(true));
-    if (co.authorization.user !== "") {
-      c.parser.connectRequired = true;
-      c.authTimer = setTimeout(onAuthTimeout, co.authorization.timeoutSec * 1000, c);
-    }
+    if (co.authorization.user !== "") expectConnect(c, co.authorization.timeoutSec * 1000);
     host.logger.notice(`${c.label()} - Route connection created`);
     startFirstPing(c);
   }
-}
-
-function onAuthTimeout(c: Client): void {
-  c.authTimer = null;
-  if (c.closed || c.connectReceived) return;
-  c.server.logger.debug(`${c.label()} - Authentication Timeout`);
-  c.sendErr(ERR.authTimeout);
-  c.close(ClosedReason.AuthenticationTimeout);
 }
