@@ -9,8 +9,7 @@ import { expectConnect } from "../client/auth.ts";
 import { hostPort } from "../config/address.ts";
 import type { Logger } from "../server/logger.ts";
 import { upgradeClient, type SocketData } from "../server/tls.ts";
-import { connectionEvents } from "../server/socket.ts";
-import { raiseListenBacklog } from "../server/backlog.ts";
+import { listenConnections } from "../server/socket.ts";
 import { leafInfoLine } from "./info.ts";
 import type { LeafnodeOptions } from "./options.ts";
 import type { LeafHost } from "./state.ts";
@@ -33,16 +32,7 @@ export class LeafnodeListener {
   start(): void {
     const lo = this.host.leafnodeOptions!;
     const log = this.host.logger;
-    this.listener = Bun.listen<SocketData>({
-      hostname: lo.host,
-      port: lo.port === -1 ? 0 : lo.port,
-      data: { client: null, upgraded: false, sniffed: null },
-      socket: {
-        open: (s) => this.accept(s),
-        ...connectionEvents("Leafnode", log),
-      },
-    });
-    raiseListenBacklog(this.listener, "leafnode connections", log);
+    this.listener = listenConnections(lo.host, lo.port, "Leafnode", "leafnode connections", log, (s) => this.accept(s));
     log.notice(`Listening for leafnode connections on ${hostPort(lo.host, this.port)}`);
   }
 

@@ -9,7 +9,7 @@ import type { Socket } from "bun";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
-import { connectionEvents } from "../server/socket.ts";
+import { dialConnection, dialError } from "../server/socket.ts";
 import type { RemoteLeafOptions } from "./options.ts";
 import { ClosedReason } from "../protocol/closed.ts";
 import { checkCredentials, SignError, signWithCreds } from "./creds.ts";
@@ -207,38 +207,21 @@ export class RemoteLeaf {
       this.dialWebsocket(url);
       return;
     }
-    let timedOut = false;
-    const deadline = setTimeout(() => {
-      timedOut = true;
-      this.failed(url, "i/o timeout");
-    }, DIAL_TIMEOUT);
-    Bun.connect<SocketData>({
-      hostname: url.hostname,
-      port: url.port,
-      data: { client: null, upgraded: false, sniffed: null },
-      socket: {
-        open: (s) => {
-          if (timedOut || this.stopped) {
-            s.end();
-            return;
-          }
-          clearTimeout(deadline);
-          const c = this.host.solicitedLeaf(s, this);
-          if (c === null) {
-            this.schedule(this.host.reconnectIntervalMs);
-            return;
-          }
-          s.data.client = c;
-          this.socket = s;
-          this.pending = c;
-          awaitInfo(c);
-        },
-        ...connectionEvents("Leafnode", log),
+    dialConnection(url.hostname, url.port, url.host, DIAL_TIMEOUT, "Leafnode", log, {
+      stillWanted: () => !this.stopped,
+      opened: (s) => {
+        const c = this.host.solicitedLeaf(s, this);
+        if (c === null) {
+          this.schedule(this.host.reconnectIntervalMs);
+          return;
+        }
+        s.data.client = c;
+        this.socket = s;
+        this.pending = c;
+        awaitInfo(c);
       },
-    }).catch((e: Error) => {
-      if (timedOut) return;
-      clearTimeout(deadline);
-      this.failed(url, dialError(url, e));
+      failed: (why) => this.failed(url, why),
+      timedOut: () => this.failed(url, "i/o timeout"),
     });
   }
 
@@ -260,7 +243,7 @@ export class RemoteLeaf {
         }
         return c;
       },
-      dialFailed: (e) => this.failed(url, dialError(url, e)),
+      dialFailed: (e) => this.failed(url, dialError(url.host, e)),
       upgradeFailed: (why) => {
         this.host.logger.error(`${url.host} - Error soliciting websocket connection: ${why}`);
         this.schedule(this.host.reconnectIntervalMs);
@@ -289,11 +272,4 @@ function awaitInfo(c: Client): void {
 /** Go's urlsAreEqual: the same URL, whichever list it came from. */
 function sameURL(a: LeafURL, b: LeafURL): boolean {
   return a === b || (a.scheme === b.scheme && a.host === b.host && a.path === b.path && a.user?.username === b.user?.username && a.user?.password === b.user?.password);
-}
-
-/** Go's net.Dial error text for the usual failures. */
-export function dialError(url: { host: string }, e: Error): string {
-  const code = (e as { code?: string }).code ?? "";
-  if (code === "ECONNREFUSED" || /refused/i.test(e.message)) return `dial tcp ${url.host}: connect: connection refused`;
-  return `dial tcp ${url.host}: ${e.message}`;
 }

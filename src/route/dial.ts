@@ -10,8 +10,8 @@ import type { Socket } from "bun";
 import type { Client } from "../client/client.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
-import { connectionEvents } from "../server/socket.ts";
-import { dialError } from "../leafnode/remote.ts";
+import { dialConnection } from "../server/socket.ts";
+
 import { redactedURL } from "../leafnode/url.ts";
 import type { RouteURL } from "./options.ts";
 
@@ -96,31 +96,14 @@ export class RouteDialer {
     const url = this.url;
     const log = this.host.logger;
     log.debug(`Trying to connect to route on ${url.host} (${url.host})`);
-    let timedOut = false;
-    const deadline = setTimeout(() => {
-      timedOut = true;
-      this.failed(`dial tcp ${url.host}: i/o timeout`);
-    }, DIAL_TIMEOUT);
-    Bun.connect<SocketData>({
-      hostname: url.hostname,
-      port: url.port,
-      data: { client: null, upgraded: false, sniffed: null },
-      socket: {
-        open: (s) => {
-          if (timedOut || this.stopped) {
-            s.end();
-            return;
-          }
-          clearTimeout(deadline);
-          this.attempts = 0;
-          s.data.client = this.host.solicitedRoute(s, url, this.explicit);
-        },
-        ...connectionEvents("Route", log),
+    dialConnection(url.hostname, url.port, url.host, DIAL_TIMEOUT, "Route", log, {
+      stillWanted: () => !this.stopped,
+      opened: (s) => {
+        this.attempts = 0;
+        s.data.client = this.host.solicitedRoute(s, url, this.explicit);
       },
-    }).catch((e: Error) => {
-      if (timedOut) return;
-      clearTimeout(deadline);
-      this.failed(dialError(url, e));
+      failed: (why) => this.failed(why),
+      timedOut: () => this.failed(`dial tcp ${url.host}: i/o timeout`),
     });
   }
 

@@ -9,8 +9,7 @@ import { expectConnect } from "../client/auth.ts";
 import { hostPort } from "../config/address.ts";
 import type { Logger } from "../server/logger.ts";
 import type { SocketData } from "../server/tls.ts";
-import { connectionEvents } from "../server/socket.ts";
-import { raiseListenBacklog } from "../server/backlog.ts";
+import { listenConnections } from "../server/socket.ts";
 import type { ClusterOptions } from "./options.ts";
 import type { RouteHost } from "./state.ts";
 import { startRouteTLS } from "./tls.ts";
@@ -37,16 +36,7 @@ export class RouteListener {
   start(): void {
     const co = this.host.clusterOptions!;
     const log = this.host.logger;
-    this.listener = Bun.listen<SocketData>({
-      hostname: co.host,
-      port: co.port === -1 ? 0 : co.port,
-      data: { client: null, upgraded: false, sniffed: null },
-      socket: {
-        open: (s) => this.accept(s),
-        ...connectionEvents("Route", log),
-      },
-    });
-    raiseListenBacklog(this.listener, "route connections", log);
+    this.listener = listenConnections(co.host, co.port, "Route", "route connections", log, (s) => this.accept(s));
     log.notice(`Cluster name is ${this.host.clusterName}`);
     if (this.host.clusterDynamic) log.warn("Cluster name was dynamically generated, consider setting one");
     log.notice(`Listening for route connections on ${hostPort(co.host, this.port)}`);

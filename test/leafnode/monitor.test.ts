@@ -195,7 +195,8 @@ describe("closed leaf node connections", () => {
           return z.num_connections === 2;
         });
         // cids differ (2.9.10 numbers its internal clients too), ports and times are the run's.
-        return (z.connections as Array<Record<string, unknown>>).map(({ cid: _c, port: _p, start: _s, last_activity: _l, stop: _t, subscriptions_list_detail: d, ...rest }): Record<string, unknown> => ({
+        // uptime, idle and rtt are times too: a second boundary under load changes them.
+        return (z.connections as Array<Record<string, unknown>>).map(({ cid: _c, port: _p, start: _s, last_activity: _l, stop: _t, uptime: _u, idle: _i, rtt: _r, subscriptions_list_detail: d, ...rest }): Record<string, unknown> => ({
           ...rest,
           // 2.9.10 lists them in Go map order: compare them sorted.
           subs: (d as Array<Record<string, unknown>> | undefined)?.map(({ cid: _x, ...sd }) => sd).sort((x, y) => String(x.sid).localeCompare(String(y.sid))),
