@@ -37,7 +37,7 @@ import { processRouteInfo } from "../route/info.ts";
 import { processRouteSub, processRouteUnsub } from "../route/interest.ts";
 import { processRoutedMsg } from "../route/message.ts";
 
-/** What kind of peer a connection is. Route connections come later. */
+/** What kind of peer a connection is: the kind decides the parser's op table and the delivery rules. */
 export const enum ConnKind {
   Client = "Client",
   Leaf = "Leafnode",

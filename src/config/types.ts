@@ -60,7 +60,7 @@ export interface ServerOptions {
   sublistImpl: "auto" | "native" | "ts";
   maxClosedClients: number;
 
-  /** Monitoring; 0 = off. Served by a later issue. */
+  /** Monitoring (src/monitor); 0 = off. */
   httpHost?: string;
   httpPort: number;
   httpsPort: number;
@@ -78,7 +78,7 @@ export interface ServerOptions {
   /** operator, trusted, resolver, resolver_preload, resolver_pinned_accounts (src/auth/config-operator.ts). */
   trust?: TrustOptions;
 
-  /** Blocks owned by later issues: parsed, kept raw. */
+  /** Blocks their subsystems read (auth, TLS, src/websocket, src/leafnode, src/route): parsed, kept raw. */
   authorization?: ConfMap;
   accounts?: ConfMap | ConfValue[];
   tls?: ConfMap;

@@ -196,8 +196,8 @@ function clusterVarz(host: MonitorHost): ClusterVarz {
   }
   return v;
 }
-// The sections of the subsystems we do not serve yet: 2.9.10 prints them
-// empty when they are not configured. Their issues fill these builders.
+// Gateways and MQTT are not served: their sections are empty, as 2.9.10
+// prints them when they are not configured.
 function gatewayVarz(_host: MonitorHost): GatewayVarz {
   return {};
 }

@@ -888,7 +888,7 @@ export class Server implements ClientHost, MonitorHost, WebsocketHost, LeafListe
   }
 }
 
-/** Configured blocks whose subsystems are still to come, so operators are told, not surprised. */
+/** Configured blocks of subsystems nats-bun does not serve, so operators are told, not surprised. */
 function unservedFeatures(o: ServerOptions): string[] {
   const out: string[] = [];
   if (o.gateway !== undefined) out.push("gateway");
